@@ -1,0 +1,91 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "bugtracker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bugtracker", targets: ["bugtracker"]),
+        .executable(name: "bugtracker-migrate", targets: ["bugtracker-migrate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // The system libsqlite3, bridged to Swift. Only SQLiteStore imports it.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        // The data layer: connections, statements, the writer and readers, migrations.
+        .target(
+            name: "SQLiteStore",
+            dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Migrations/: the SQL files, compiled into the binaries by the plugin.
+        .target(
+            name: "EmbeddedMigrations",
+            dependencies: ["SQLiteStore"],
+            path: "Migrations",
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(name: "embed-migrations", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["embed-migrations"]),
+        // What the three services share.
+        .target(
+            name: "ServiceKit",
+            dependencies: ["SQLiteStore", "EmbeddedMigrations"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Users", dependencies: ["ServiceKit", "SQLiteStore"], swiftSettings: swiftSettings),
+        .target(name: "Bugs", dependencies: ["ServiceKit", "SQLiteStore"], swiftSettings: swiftSettings),
+        .target(name: "Notificator", dependencies: ["ServiceKit", "SQLiteStore"], swiftSettings: swiftSettings),
+        // Command-line parsing for both executables.
+        .target(
+            name: "BugTrackerCLI",
+            dependencies: [
+                "SQLiteStore", "EmbeddedMigrations", "ServiceKit", "Users", "Bugs", "Notificator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "bugtracker", dependencies: ["BugTrackerCLI"], swiftSettings: swiftSettings),
+        .executableTarget(name: "bugtracker-migrate", dependencies: ["BugTrackerCLI"], swiftSettings: swiftSettings),
+
+        // Benchmarks (see Benchmarks/README.md).
+        .executableTarget(
+            name: "store-write-benchmark",
+            dependencies: ["SQLiteStore", "EmbeddedMigrations", "ServiceKit", "Users"],
+            path: "Benchmarks/StoreWrite",
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests.
+        .target(
+            name: "TestSupport",
+            dependencies: ["SQLiteStore", "EmbeddedMigrations", "ServiceKit"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SQLiteStoreTests",
+            dependencies: ["SQLiteStore", "EmbeddedMigrations", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "UsersTests", dependencies: ["Users", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BugsTests", dependencies: ["Bugs", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NotificatorTests", dependencies: ["Notificator", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BugTrackerCLITests", dependencies: ["BugTrackerCLI", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,172 @@
+import Foundation
+
+/// A SQLite database file served by one writer thread and a pool of reader
+/// threads, each with its own connection, in WAL mode so reads run in
+/// parallel with each other and with the writer.
+///
+/// Every write goes through the single writer. Writes that arrive while a
+/// commit is under way are joined into the next transaction, each in its own
+/// savepoint, and committed together (`GroupCommit`).
+///
+/// ```swift
+/// let database = try await Database.open(path: "users.db")
+/// let id = try await database.write { db in
+///     try db.execute("INSERT INTO users(email) VALUES (?)", [.text(email)])
+///     return db.lastInsertRowID
+/// }
+/// await database.close()
+/// ```
+public final class Database: Sendable {
+    /// The database file.
+    public let path: String
+    public let configuration: DatabaseConfiguration
+    private let writes: JobQueue<any DatabaseJob>
+    private let reads: JobQueue<any DatabaseJob>
+    private let threads: DispatchGroup
+
+    private init(path: String, configuration: DatabaseConfiguration) {
+        self.path = path
+        self.configuration = configuration
+        self.writes = JobQueue()
+        self.reads = JobQueue()
+        self.threads = DispatchGroup()
+    }
+
+    /// Opens the database at `path` (creating it unless told not to) and
+    /// starts its threads.
+    ///
+    /// Throws `SQLiteError` when the file cannot be opened or is not SQLite.
+    public static func open(path: String, configuration: DatabaseConfiguration = DatabaseConfiguration()) async throws -> Database {
+        let database = Database(path: path, configuration: configuration)
+        do {
+            try await database.start()
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
+
+    private func start() async throws {
+        let writerOptions = ConnectionOptions(
+            create: configuration.create,
+            synchronous: configuration.synchronous,
+            busyTimeout: configuration.busyTimeout
+        )
+        let batchLimit = configuration.maxBatchSize
+        let writes = self.writes
+        // The writer first: it creates the file and turns WAL on, which the
+        // readers rely on.
+        try await SQLiteThread.start(
+            name: "sqlite-writer",
+            exits: threads,
+            open: { [path] in try Connection(path: path, options: writerOptions) },
+            serve: { connection in Self.serveWrites(writes, on: connection, batchLimit: batchLimit) }
+        )
+        var readerOptions = writerOptions
+        readerOptions.create = false
+        readerOptions.queryOnly = true
+        let reads = self.reads
+        for index in 0..<configuration.readers {
+            try await SQLiteThread.start(
+                name: "sqlite-reader-\(index)",
+                exits: threads,
+                open: { [path, readerOptions] in try Connection(path: path, options: readerOptions) },
+                serve: { connection in Self.serveReads(reads, on: connection) }
+            )
+        }
+    }
+
+    /// Runs `body` in a write transaction on the writer connection. It
+    /// commits when `body` returns and rolls back when it throws; the call
+    /// returns after the commit that holds the write.
+    ///
+    /// `body` may run more than once when SQLite aborts a shared transaction
+    /// (a full disk, say), so it must not act outside the database.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await submit(to: writes, exclusive: false, body)
+    }
+
+    /// Runs `body` alone on the writer connection, outside any transaction,
+    /// for work that manages its own transactions (migrations).
+    public func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await submit(to: writes, exclusive: true, body)
+    }
+
+    /// Runs `body` in a read transaction (one consistent snapshot) on one of
+    /// the reader connections.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await submit(to: reads, exclusive: false, body)
+    }
+
+    /// Finishes the queued work, closes every connection and waits for the
+    /// threads to end. Later calls fail with `ResultCode.misuse`.
+    public func close() async {
+        writes.close()
+        reads.close()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            threads.notify(queue: .global()) { done.resume() }
+        }
+    }
+
+    deinit {
+        // Lets the threads finish and close their connections if the owner
+        // never called close().
+        writes.close()
+        reads.close()
+    }
+
+    private func submit<T: Sendable>(
+        to queue: JobQueue<any DatabaseJob>,
+        exclusive: Bool,
+        _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = ContinuationJob(isExclusive: exclusive, body: body, continuation: continuation)
+            if !queue.push(job) {
+                job.fail(SQLiteError(code: .misuse, message: "the database \(path) is closed"))
+            }
+        }
+    }
+
+    private static func serveWrites(_ queue: JobQueue<any DatabaseJob>, on connection: Connection, batchLimit: Int) {
+        // Take everything waiting at once (one lock for many jobs), then
+        // commit it in transactions of up to `batchLimit` jobs; exclusive
+        // jobs run alone, in their place in the order.
+        while let waiting = queue.popBatch(limit: 1024) {
+            var start = 0
+            while start < waiting.count {
+                if waiting[start].isExclusive {
+                    runAlone(waiting[start], on: connection)
+                    start += 1
+                    continue
+                }
+                var end = start
+                while end < waiting.count && end - start < batchLimit && !waiting[end].isExclusive { end += 1 }
+                GroupCommit.run(Array(waiting[start..<end]), on: connection)
+                start = end
+            }
+        }
+    }
+
+    private static func serveReads(_ queue: JobQueue<any DatabaseJob>, on connection: Connection) {
+        while let job = queue.pop() {
+            do {
+                try connection.transaction(.deferred) { try job.run(on: connection) }
+                job.succeed()
+            } catch {
+                job.fail(error)
+            }
+        }
+    }
+
+    private static func runAlone(_ job: any DatabaseJob, on connection: Connection) {
+        do {
+            try job.run(on: connection)
+            job.succeed()
+        } catch {
+            connection.rollback()
+            job.fail(error)
+        }
+    }
+}

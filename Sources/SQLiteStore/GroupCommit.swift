@@ -1,0 +1,69 @@
+/// Runs a batch of write jobs as one SQLite transaction with one commit.
+///
+/// Each job runs in its own savepoint, so one that throws is rolled back
+/// alone and its caller alone gets the error. Callers whose jobs succeeded are
+/// answered only after COMMIT has returned: an answer means the write is as
+/// durable as `synchronous` makes it.
+enum GroupCommit {
+    static func run(_ jobs: [any DatabaseJob], on connection: Connection) {
+        var pending = jobs[...]
+        attempt: while !pending.isEmpty {
+            do {
+                try connection.execute("BEGIN IMMEDIATE")
+            } catch {
+                for job in pending { job.fail(error) }
+                return
+            }
+            // One job needs no savepoint: its failure rolls back everything.
+            let isolated = pending.count > 1
+            var included: [any DatabaseJob] = []
+            var index = pending.startIndex
+            while index < pending.endIndex {
+                let job = pending[index]
+                index += 1
+                do {
+                    if isolated { try connection.execute("SAVEPOINT job") }
+                    try job.run(on: connection)
+                    if isolated { try connection.execute("RELEASE job") }
+                    included.append(job)
+                } catch {
+                    if isolated && connection.isInTransaction && rollBackSavepoint(on: connection) {
+                        job.fail(error)
+                        continue
+                    }
+                    // SQLite ended the whole transaction (a full disk, an I/O
+                    // error) or the savepoint would not roll back: the jobs
+                    // before this one lost their work, so run them again in a
+                    // fresh transaction, without this one.
+                    connection.rollback()
+                    job.fail(error)
+                    pending = (included + pending[index...])[...]
+                    continue attempt
+                }
+            }
+            guard !included.isEmpty else {
+                connection.rollback()
+                return
+            }
+            do {
+                try connection.execute("COMMIT")
+            } catch {
+                connection.rollback()
+                for job in included { job.fail(error) }
+                return
+            }
+            for job in included { job.succeed() }
+            return
+        }
+    }
+
+    private static func rollBackSavepoint(on connection: Connection) -> Bool {
+        do {
+            try connection.execute("ROLLBACK TO job")
+            try connection.execute("RELEASE job")
+            return true
+        } catch {
+            return false
+        }
+    }
+}

@@ -1,0 +1,194 @@
+/// Applies a service's migrations in order, each in its own transaction
+/// together with its row in `schema_migrations(version, name, checksum,
+/// applied_at)`, and checks applied ones against their files.
+///
+/// Safe to run from two processes at once: each migration is applied under
+/// `BEGIN IMMEDIATE`, after checking again that nobody applied it meanwhile.
+public struct Migrator: Sendable {
+    /// The service whose migrations these are.
+    public let service: String
+    /// The migrations, in version order.
+    public let migrations: [Migration]
+
+    /// What `status` says of one migration.
+    public enum State: String, Sendable {
+        /// Applied, and its file is unchanged.
+        case applied
+        /// Not applied yet.
+        case pending
+        /// Applied, but its file has changed since.
+        case modified
+        /// Applied, but this binary has no such file.
+        case unknown
+    }
+
+    /// One line of `status`.
+    public struct Entry: Sendable, Equatable {
+        public let version: Int
+        public let name: String
+        /// The file's checksum, or the recorded one when there is no file.
+        public let checksum: String
+        /// The checksum recorded when it was applied, if it was.
+        public let recordedChecksum: String?
+        public let state: State
+        /// When it was applied (RFC 3339), if it was.
+        public let appliedAt: String?
+    }
+
+    /// A migrator for `migrations`; throws when two share a version.
+    public init(service: String, migrations: [Migration]) throws {
+        let sorted = migrations.sorted { $0.version < $1.version }
+        for (previous, next) in zip(sorted, sorted.dropFirst()) where previous.version == next.version {
+            throw MigrationError.duplicateVersion(service: service, version: next.version)
+        }
+        self.service = service
+        self.migrations = sorted
+    }
+
+    private struct Applied {
+        let version: Int
+        let name: String
+        let checksum: String
+        let appliedAt: String
+    }
+
+    /// Every known and every applied migration, in version order.
+    public func status(on connection: Connection) throws -> [Entry] {
+        entries(applied: try appliedMigrations(on: connection))
+    }
+
+    /// The status of a database that does not exist yet: all pending.
+    public var statusOfNewDatabase: [Entry] { entries(applied: []) }
+
+    private func entries(applied: [Applied]) -> [Entry] {
+        let byVersion = Dictionary(uniqueKeysWithValues: applied.map { ($0.version, $0) })
+        var entries = migrations.map { migration -> Entry in
+            guard let record = byVersion[migration.version] else {
+                return Entry(
+                    version: migration.version, name: migration.name, checksum: migration.checksum,
+                    recordedChecksum: nil, state: .pending, appliedAt: nil
+                )
+            }
+            let state: State = record.checksum == migration.checksum ? .applied : .modified
+            return Entry(
+                version: migration.version, name: migration.name, checksum: migration.checksum,
+                recordedChecksum: record.checksum, state: state, appliedAt: record.appliedAt
+            )
+        }
+        let known = Set(migrations.map(\.version))
+        for record in applied where !known.contains(record.version) {
+            entries.append(
+                Entry(
+                    version: record.version, name: record.name, checksum: record.checksum,
+                    recordedChecksum: record.checksum, state: .unknown, appliedAt: record.appliedAt
+                )
+            )
+        }
+        return entries.sorted { $0.version < $1.version }
+    }
+
+    /// Throws unless every migration is applied and unchanged and the
+    /// database has none this binary does not know: what a service checks
+    /// before it serves.
+    public func verify(on connection: Connection) throws {
+        let entries = try status(on: connection)
+        try checkAppliedOnes(entries)
+        let pending = entries.filter { $0.state == .pending }.map(\.version)
+        if !pending.isEmpty {
+            throw MigrationError.pending(service: service, migrations: migrations.filter { pending.contains($0.version) })
+        }
+    }
+
+    /// Applies the pending migrations in order and returns them. Refuses to
+    /// start when an applied migration has changed or is unknown; stops at
+    /// the first that fails, which leaves no trace.
+    @discardableResult
+    public func migrate(on connection: Connection) throws -> [Migration] {
+        try connection.transaction(.immediate) {
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    INTEGER PRIMARY KEY,
+                    name       TEXT NOT NULL,
+                    checksum   TEXT NOT NULL,
+                    applied_at TEXT NOT NULL
+                ) STRICT
+                """
+            )
+        }
+        try checkAppliedOnes(try status(on: connection))
+        var applied: [Migration] = []
+        for migration in migrations {
+            let didApply = try connection.transaction(.immediate) { () throws -> Bool in
+                // Another process may have applied it since we looked.
+                if let checksum = try connection.queryFirst(
+                    "SELECT checksum FROM schema_migrations WHERE version = ?",
+                    [.integer(Int64(migration.version))],
+                    { $0.text(0) }
+                ) {
+                    guard checksum == migration.checksum else {
+                        throw MigrationError.checksumMismatch(path: migration.path, recorded: checksum, current: migration.checksum)
+                    }
+                    return false
+                }
+                do {
+                    try connection.executeScript(migration.sql)
+                } catch let error as SQLiteError {
+                    throw MigrationError.failed(path: migration.path, message: error.message)
+                }
+                try connection.execute(
+                    """
+                    INSERT INTO schema_migrations (version, name, checksum, applied_at)
+                    VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                    """,
+                    [.integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum)]
+                )
+                return true
+            }
+            if didApply { applied.append(migration) }
+        }
+        return applied
+    }
+
+    private func checkAppliedOnes(_ entries: [Entry]) throws {
+        let unknown = entries.filter { $0.state == .unknown }.map(\.version)
+        if !unknown.isEmpty {
+            throw MigrationError.unknownVersions(service: service, versions: unknown)
+        }
+        if let modified = entries.first(where: { $0.state == .modified }),
+            let migration = migrations.first(where: { $0.version == modified.version })
+        {
+            throw MigrationError.checksumMismatch(
+                path: migration.path, recorded: modified.recordedChecksum ?? "", current: migration.checksum
+            )
+        }
+    }
+
+    private func appliedMigrations(on connection: Connection) throws -> [Applied] {
+        let hasTable = try connection.queryFirst(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'"
+        ) { _ in true } ?? false
+        guard hasTable else { return [] }
+        return try connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version") { row in
+            Applied(version: row.int(0), name: row.text(1), checksum: row.text(2), appliedAt: row.text(3))
+        }
+    }
+}
+
+extension Database {
+    /// Applies `migrator`'s pending migrations on the writer connection.
+    @discardableResult
+    public func migrate(with migrator: Migrator) async throws -> [Migration] {
+        try await writeWithoutTransaction { try migrator.migrate(on: $0) }
+    }
+
+    /// `migrator`'s view of this database.
+    public func migrationStatus(with migrator: Migrator) async throws -> [Migrator.Entry] {
+        try await writeWithoutTransaction { try migrator.status(on: $0) }
+    }
+
+    /// Throws unless the schema is exactly `migrator`'s.
+    public func verifySchema(with migrator: Migrator) async throws {
+        try await writeWithoutTransaction { try migrator.verify(on: $0) }
+    }
+}

@@ -1,0 +1,207 @@
+import Synchronization
+import SQLiteStore
+import Testing
+import TestSupport
+
+/// The writer, the readers and group commit.
+@Suite struct DatabaseTests {
+    /// A connection shared by test tasks, one at a time.
+    final class Observer: Sendable {
+        let connection: Mutex<Connection>
+        init(_ connection: consuming sending Connection) { self.connection = Mutex(connection) }
+    }
+
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    struct Failure: Error, Equatable {
+        let index: Int
+    }
+
+    @discardableResult
+    func withItemsTable<T>(
+        configuration: DatabaseConfiguration = DatabaseConfiguration(synchronous: .normal),
+        _ body: (Database) async throws -> T
+    ) async throws -> T {
+        try await withEmptyDatabase(configuration: configuration) { database in
+            try await database.write { connection in
+                try connection.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT")
+            }
+            return try await body(database)
+        }
+    }
+
+    func names(in database: Database) async throws -> [String] {
+        try await database.read { connection in
+            try connection.query("SELECT name FROM items ORDER BY id") { $0.text(0) }
+        }
+    }
+
+    @Test func writeCommitsAndReadSeesIt() async throws {
+        try await withItemsTable { database in
+            let id = try await database.write { connection in
+                try connection.execute("INSERT INTO items (name) VALUES ('a')")
+                return connection.lastInsertRowID
+            }
+            #expect(id == 1)
+            #expect(try await names(in: database) == ["a"])
+        }
+    }
+
+    @Test func writeThatThrowsLeavesNothingBehind() async throws {
+        try await withItemsTable { database in
+            await #expect(throws: Failure.self) {
+                try await database.write { connection in
+                    try connection.execute("INSERT INTO items (name) VALUES ('a')")
+                    try connection.execute("INSERT INTO items (name) VALUES ('b')")
+                    throw Failure(index: 0)
+                }
+            }
+            let remaining = try await names(in: database)
+            #expect(remaining.isEmpty)
+        }
+    }
+
+    @Test func readsRefuseToWrite() async throws {
+        try await withItemsTable { database in
+            await #expect(throws: SQLiteError.self) {
+                try await database.read { connection in
+                    try connection.execute("INSERT INTO items (name) VALUES ('a')")
+                }
+            }
+        }
+    }
+
+    @Test func sixtyFourConcurrentWritersAllLand() async throws {
+        // Full durability, as the services run: no busy error may surface.
+        try await withItemsTable(configuration: DatabaseConfiguration(synchronous: .full)) { database in
+            let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for index in 0..<64 {
+                    group.addTask {
+                        try await database.write { connection in
+                            try connection.execute("INSERT INTO items (name) VALUES (?)", [.text("item \(index)")])
+                            return connection.lastInsertRowID
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<Int64>()) { $0.insert($1) }
+            }
+            #expect(ids.count == 64)
+            #expect(Set(try await names(in: database)) == Set((0..<64).map { "item \($0)" }))
+        }
+    }
+
+    @Test func groupCommitGivesEachCallerItsOwnResult() async throws {
+        // Writers race; every third violates UNIQUE on purpose, every fifth
+        // throws its own error after writing. Each must get exactly its own
+        // outcome, and only the successful ones may leave rows.
+        try await withItemsTable { database in
+            try await database.write { connection in
+                for index in stride(from: 0, to: 300, by: 3) {
+                    try connection.execute("INSERT INTO items (name) VALUES (?)", [.text("taken \(index)")])
+                }
+            }
+            let outcomes = await withTaskGroup(of: (Int, Result<Int64, any Error>).self) { group in
+                for index in 0..<300 {
+                    group.addTask {
+                        do {
+                            let id = try await database.write { connection -> Int64 in
+                                let name = index % 3 == 0 ? "taken \(index)" : "new \(index)"
+                                try connection.execute("INSERT INTO items (name) VALUES (?)", [.text(name)])
+                                if index % 5 == 0 { throw Failure(index: index) }
+                                return connection.lastInsertRowID
+                            }
+                            return (index, .success(id))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Result<Int64, any Error>]()) { $0[$1.0] = $1.1 }
+            }
+            var expected: Set<String> = Set(stride(from: 0, to: 300, by: 3).map { "taken \($0)" })
+            var ids: Set<Int64> = []
+            for (index, outcome) in outcomes {
+                switch (index % 3 == 0, index % 5 == 0, outcome) {
+                case (true, _, .failure(let error)):
+                    #expect(ResultCode.constraintUnique ~= error, "writer \(index)")
+                case (false, true, .failure(let error)):
+                    #expect(error as? Failure == Failure(index: index), "writer \(index)")
+                case (false, false, .success(let id)):
+                    expected.insert("new \(index)")
+                    ids.insert(id)
+                default:
+                    Issue.record("writer \(index) got \(outcome)")
+                }
+            }
+            #expect(ids.count == expected.count - 100)
+            let stored = try await database.read { connection in
+                try connection.query("SELECT id, name FROM items") { ($0.int64(0), $0.text(1)) }
+            }
+            #expect(Set(stored.map(\.1)) == expected)
+            // Each caller's id is the row holding its own name.
+            let idsByName = Dictionary(uniqueKeysWithValues: stored.map { ($0.1, $0.0) })
+            for (index, outcome) in outcomes {
+                if case .success(let id) = outcome { #expect(idsByName["new \(index)"] == id) }
+            }
+        }
+    }
+
+    @Test func noCallerIsAnsweredBeforeTheCommitHoldingItsWrite() async throws {
+        // When a writer's answer arrives, a separate connection (another
+        // process, in effect) must already see its row.
+        try await withItemsTable { database in
+            let observer = Observer(try Connection(path: database.path, options: ConnectionOptions(create: false, queryOnly: true)))
+            defer { observer.connection.withLock { $0.close() } }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        _ = try await database.write { connection in
+                            try connection.execute("INSERT INTO items (name) VALUES (?)", [.text("w\(index)")])
+                        }
+                        let visible = try observer.connection.withLock { connection in
+                            try connection.queryFirst("SELECT count(*) FROM items WHERE name = ?", [.text("w\(index)")]) { $0.int(0) }
+                        }
+                        #expect(visible == 1, "writer \(index) was answered before its commit")
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test func readsRunInParallelWithEachOther() async throws {
+        // Two reads that each wait for the other can only both finish if
+        // they run at the same time, on different connections.
+        try await withItemsTable(configuration: DatabaseConfiguration(synchronous: .normal, readers: 2)) { database in
+            let counter = Counter()
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await database.read { connection in
+                            _ = try connection.queryFirst("SELECT count(*) FROM items") { $0.int(0) }
+                            counter.value.add(1, ordering: .sequentiallyConsistent)
+                            let deadline = ContinuousClock.now + .seconds(5)
+                            while counter.value.load(ordering: .sequentiallyConsistent) < 2 && ContinuousClock.now < deadline {}
+                            return counter.value.load(ordering: .sequentiallyConsistent) == 2
+                        }
+                    }
+                }
+                for try await sawTheOther in group { #expect(sawTheOther) }
+            }
+        }
+    }
+
+    @Test func aClosedDatabaseRefusesWork() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try await Database.open(path: directory.file("closed.db"))
+            await database.close()
+            do {
+                _ = try await database.read { _ in 1 }
+                Issue.record("expected a refusal")
+            } catch ResultCode.misuse {
+            }
+        }
+    }
+}

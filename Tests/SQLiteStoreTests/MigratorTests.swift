@@ -1,0 +1,167 @@
+import EmbeddedMigrations
+import SQLiteStore
+import Testing
+import TestSupport
+
+@Suite struct MigratorTests {
+    let first = Migration(service: "demo", version: 1, name: "create_notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;")
+    let second = Migration(service: "demo", version: 2, name: "add_index", sql: "CREATE INDEX notes_body ON notes (body);")
+
+    func tables(_ database: Database) async throws -> [String] {
+        try await database.read { connection in
+            try connection.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name") { $0.text(0) }
+        }
+    }
+
+    @Test func appliesInOrderAndRecordsEach() async throws {
+        try await withEmptyDatabase { database in
+            let applied = try await database.migrate(with: Migrator(service: "demo", migrations: [second, first]))
+            #expect(applied.map(\.version) == [1, 2])
+            let rows = try await database.read { connection in
+                try connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version") {
+                    ($0.int(0), $0.text(1), $0.text(2), $0.text(3))
+                }
+            }
+            #expect(rows.map(\.0) == [1, 2])
+            #expect(rows.map(\.1) == ["create_notes", "add_index"])
+            #expect(rows.map(\.2) == [first.checksum, second.checksum])
+            #expect(rows.allSatisfy { $0.3.hasSuffix("Z") && $0.3.count == 24 })
+        }
+    }
+
+    @Test func secondRunAppliesNothing() async throws {
+        try await withEmptyDatabase { database in
+            let migrator = try Migrator(service: "demo", migrations: [first, second])
+            try await database.migrate(with: migrator)
+            #expect(try await database.migrate(with: migrator).isEmpty)
+            #expect(try await database.migrationStatus(with: migrator).map(\.state) == [.applied, .applied])
+            try await database.verifySchema(with: migrator)
+        }
+    }
+
+    @Test func checksumIsSHA256OfTheFile() {
+        // sha256("") is well known; a change of one byte changes it.
+        #expect(Migration(service: "x", version: 1, name: "empty", sql: "").checksum
+            == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(first.checksum != Migration(service: "demo", version: 1, name: "create_notes", sql: first.sql + " ").checksum)
+    }
+
+    @Test func anEditedFileStopsUpAndNamesTheFile() async throws {
+        try await withEmptyDatabase { database in
+            try await database.migrate(with: Migrator(service: "demo", migrations: [first]))
+            let edited = Migration(service: "demo", version: 1, name: "create_notes", sql: first.sql + "\n-- edited")
+            let migrator = try Migrator(service: "demo", migrations: [edited, second])
+            do {
+                try await database.migrate(with: migrator)
+                Issue.record("expected a refusal")
+            } catch let error as MigrationError {
+                #expect(error.description.contains("Migrations/demo/0001_create_notes.sql has changed since it was applied"))
+            }
+            // Nothing after it was applied either.
+            #expect(try await database.migrationStatus(with: migrator).map(\.state) == [.modified, .pending])
+            await #expect(throws: MigrationError.self) { try await database.verifySchema(with: migrator) }
+        }
+    }
+
+    @Test func aFailingMigrationLeavesTheDatabaseAsItWasAndNamesFileAndMessage() async throws {
+        try await withEmptyDatabase { database in
+            let broken = Migration(
+                service: "demo", version: 2, name: "broken",
+                sql: "CREATE TABLE half_done (id INTEGER) STRICT; INSERT INTO nowhere VALUES (1);"
+            )
+            do {
+                try await database.migrate(with: Migrator(service: "demo", migrations: [first, broken]))
+                Issue.record("expected a failure")
+            } catch let error as MigrationError {
+                #expect(error.description.contains("Migrations/demo/0002_broken.sql failed"))
+                #expect(error.description.contains("no such table: nowhere"))
+            }
+            // 0001 stays applied; nothing of 0002 remains.
+            #expect(try await tables(database) == ["notes", "schema_migrations"])
+            let versions = try await database.read { connection in
+                try connection.query("SELECT version FROM schema_migrations") { $0.int(0) }
+            }
+            #expect(versions == [1])
+        }
+    }
+
+    @Test func aDatabaseFromANewerBinaryIsRefused() async throws {
+        try await withEmptyDatabase { database in
+            try await database.migrate(with: Migrator(service: "demo", migrations: [first, second]))
+            let older = try Migrator(service: "demo", migrations: [first])
+            do {
+                try await database.migrate(with: older)
+                Issue.record("expected a refusal")
+            } catch let error as MigrationError {
+                guard case .unknownVersions(_, let versions) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+                #expect(versions == [2])
+            }
+            await #expect(throws: MigrationError.self) { try await database.verifySchema(with: older) }
+            #expect(try await database.migrationStatus(with: older).map(\.state) == [.applied, .unknown])
+        }
+    }
+
+    @Test func pendingMigrationsFailVerification() async throws {
+        try await withEmptyDatabase { database in
+            try await database.migrate(with: Migrator(service: "demo", migrations: [first]))
+            do {
+                try await database.verifySchema(with: Migrator(service: "demo", migrations: [first, second]))
+                Issue.record("expected a refusal")
+            } catch let error as MigrationError {
+                #expect(error.description.contains("run `bugtracker-migrate up`"))
+            }
+        }
+    }
+
+    @Test func duplicateVersionsAreRejected() {
+        let clash = Migration(service: "demo", version: 1, name: "other", sql: "")
+        #expect(throws: MigrationError.self) { try Migrator(service: "demo", migrations: [first, clash]) }
+    }
+
+    @Test func twoConcurrentRunsOnOneFileApplyEachMigrationOnce() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("shared.db")
+            let migrator = try MigrationCatalog.migrator(for: .bugs)
+            // Two databases on one file stand for two processes.
+            let a = try await Database.open(path: path)
+            let b = try await Database.open(path: path)
+            async let appliedByA = a.migrate(with: migrator)
+            async let appliedByB = b.migrate(with: migrator)
+            let (fromA, fromB) = try await (appliedByA, appliedByB)
+            #expect(fromA.count + fromB.count == migrator.migrations.count)
+            #expect(Set(fromA.map(\.version)).isDisjoint(with: fromB.map(\.version)))
+            try await a.verifySchema(with: migrator)
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test func fileNamesParse() {
+        #expect(Migration.parse(fileName: "0001_create_users.sql")! == (1, "create_users"))
+        #expect(Migration.parse(fileName: "12_x.sql") == nil)
+        #expect(Migration.parse(fileName: "0001_.sql") == nil)
+        #expect(Migration.parse(fileName: "0001_x.txt") == nil)
+        #expect(Migration.fileName(version: 7, name: "add_x") == "0007_add_x.sql")
+    }
+
+    @Test(arguments: ServiceName.allCases)
+    func embeddedMigrationsApplyCleanly(service: ServiceName) async throws {
+        let migrator = try MigrationCatalog.migrator(for: service)
+        #expect(!migrator.migrations.isEmpty)
+        #expect(migrator.migrations.map(\.version) == Array(1...migrator.migrations.count))
+        try await withEmptyDatabase { database in
+            try await database.migrate(with: migrator)
+            try await database.verifySchema(with: migrator)
+            // Every table is STRICT, as the contract asks.
+            let loose = try await database.read { connection in
+                try connection.query(
+                    "SELECT name FROM pragma_table_list WHERE type = 'table' AND strict = 0 AND name NOT LIKE 'sqlite_%'"
+                ) { $0.text(0) }
+            }
+            #expect(loose.isEmpty)
+        }
+    }
+}
