@@ -1,0 +1,182 @@
+public import ServiceKit
+public import SQLiteStore
+
+/// Deliveries and source cursors in the notificator's own database.
+public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorRepository {
+    private let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    private static let columns = """
+        id, source, source_message_id, topic, recipient, subject, body, status, attempts, last_error,
+        next_attempt_at, source_created_at, created_at, sent_at
+        """
+
+    private static func delivery(_ row: Row) throws -> Delivery {
+        guard let status = DeliveryStatus(rawValue: row.text(7)) else {
+            throw SQLiteError(code: .mismatch, message: "delivery \(row.int64(0)) has an unknown status")
+        }
+        return Delivery(
+            id: row.int64(0), source: row.text(1), sourceMessageID: row.int64(2), topic: row.text(3),
+            recipient: row.text(4), subject: row.text(5), body: row.text(6), status: status, attempts: row.int(8),
+            lastError: row.optionalText(9), nextAttemptAt: try row.optionalTimestamp(10),
+            sourceCreatedAt: try row.timestamp(11), createdAt: try row.timestamp(12), sentAt: try row.optionalTimestamp(13)
+        )
+    }
+
+    @discardableResult
+    public func ingest(_ messages: [OutboxMessage], from source: String, upTo lastID: Int64) async throws -> Int {
+        let now = Timestamp.now()
+        return try await database.write { connection in
+            // The cursor row first: deliveries reference it.
+            try connection.execute(
+                """
+                INSERT INTO source_cursors (source, last_id, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (source) DO UPDATE SET last_id = max(last_id, excluded.last_id), updated_at = excluded.updated_at
+                """,
+                [.text(source), .integer(lastID), now.sqliteValue]
+            )
+            var inserted = 0
+            for message in messages {
+                try connection.execute(
+                    """
+                    INSERT INTO deliveries (source, source_message_id, topic, recipient, subject, body, status, attempts,
+                                            next_attempt_at, source_created_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                    ON CONFLICT (source, source_message_id) DO NOTHING
+                    """,
+                    [
+                        .text(source), .integer(message.id), .text(message.topic), .text(message.recipient),
+                        .text(message.subject), .text(message.body), now.sqliteValue, message.createdAt.sqliteValue,
+                        now.sqliteValue,
+                    ]
+                )
+                inserted += connection.changes
+            }
+            return inserted
+        }
+    }
+
+    public func due(at time: Timestamp, limit: Int, excluding excluded: Set<Int64>) async throws -> [Delivery] {
+        // Fetch past the excluded ones, which are few (those in flight).
+        let fetchLimit = Int64(limit + excluded.count)
+        let rows = try await database.read { connection in
+            try connection.query(
+                """
+                SELECT \(Self.columns) FROM deliveries
+                WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+                """,
+                [time.sqliteValue, .integer(fetchLimit)],
+                Self.delivery
+            )
+        }
+        return Array(rows.lazy.filter { !excluded.contains($0.id) }.prefix(limit))
+    }
+
+    public func nextDueTime() async throws -> Timestamp? {
+        try await database.read { connection in
+            try connection.queryFirst("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'") { row in
+                try row.optionalTimestamp(0)
+            } ?? nil
+        }
+    }
+
+    public func markSent(id: Int64, at time: Timestamp) async throws {
+        try await database.write { connection in
+            try connection.execute(
+                """
+                UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, next_attempt_at = NULL
+                WHERE id = ? AND status = 'pending'
+                """,
+                [time.sqliteValue, .integer(id)]
+            )
+        }
+    }
+
+    public func markFailed(id: Int64, error: String, retryAt: Timestamp?, at time: Timestamp) async throws {
+        try await database.write { connection in
+            try connection.execute(
+                """
+                UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+                WHERE id = ? AND status = 'pending'
+                """,
+                [.text(retryAt == nil ? "dead" : "pending"), .text(error), SQLiteValue(retryAt), .integer(id)]
+            )
+        }
+    }
+
+    public func get(id: Int64) async throws -> Delivery? {
+        try await database.read { connection in
+            try connection.queryFirst("SELECT \(Self.columns) FROM deliveries WHERE id = ?", [.integer(id)], Self.delivery)
+        }
+    }
+
+    public func list(filter: DeliveryFilter, after id: Int64, limit: Int) async throws -> Page<Delivery> {
+        var conditions = ["id > ?"]
+        var arguments: [SQLiteValue] = [.integer(id)]
+        if let status = filter.status {
+            conditions.append("status = ?")
+            arguments.append(.text(status.rawValue))
+        }
+        if let recipient = filter.recipient {
+            conditions.append("recipient = ?")
+            arguments.append(.text(recipient))
+        }
+        if let source = filter.source {
+            conditions.append("source = ?")
+            arguments.append(.text(source))
+        }
+        arguments.append(.integer(Int64(limit) + 1))
+        let sql = "SELECT \(Self.columns) FROM deliveries WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?"
+        let rows = try await database.read { [arguments] connection in
+            try connection.query(sql, arguments, Self.delivery)
+        }
+        return Page(fetched: rows, limit: limit, id: \.id)
+    }
+
+    public func retry(id: Int64, at time: Timestamp) async throws -> Delivery? {
+        try await database.write { connection in
+            guard let delivery = try connection.queryFirst(
+                "SELECT \(Self.columns) FROM deliveries WHERE id = ?", [.integer(id)], Self.delivery
+            ) else { return nil }
+            guard delivery.status == .dead else { throw DeliveryRepositoryError.notDead(delivery.status) }
+            try connection.execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ?",
+                [time.sqliteValue, .integer(id)]
+            )
+            var retried = delivery
+            retried.status = .pending
+            retried.nextAttemptAt = time
+            return retried
+        }
+    }
+
+    public func countsByStatus() async throws -> [DeliveryStatus: Int] {
+        let rows = try await database.read { connection in
+            try connection.query("SELECT status, count(*) FROM deliveries GROUP BY status") { row in
+                (row.text(0), row.int(1))
+            }
+        }
+        var counts = Dictionary(uniqueKeysWithValues: DeliveryStatus.allCases.map { ($0, 0) })
+        for (status, count) in rows {
+            if let status = DeliveryStatus(rawValue: status) { counts[status] = count }
+        }
+        return counts
+    }
+
+    public func lastID(for source: String) async throws -> Int64 {
+        try await database.read { connection in
+            try connection.queryFirst("SELECT last_id FROM source_cursors WHERE source = ?", [.text(source)]) { $0.int64(0) } ?? 0
+        }
+    }
+
+    public func all() async throws -> [SourceCursor] {
+        try await database.read { connection in
+            try connection.query("SELECT source, last_id, updated_at FROM source_cursors ORDER BY source") { row in
+                SourceCursor(source: row.text(0), lastID: row.int64(1), updatedAt: try row.timestamp(2))
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// An e-mail a change queues: written to the outbox in the change's own
+/// transaction, relayed by the notificator later.
+public struct MailDraft: Sendable, Hashable {
+    /// What the mail is about, for filtering and metrics (`user.welcome`).
+    public var topic: String
+    /// The recipient's address, bare (`ann@example.com`).
+    public var recipient: String
+    /// One line; the notificator encodes it for the header.
+    public var subject: String
+    /// Plain UTF-8 text.
+    public var body: String
+
+    public init(topic: String, recipient: String, subject: String, body: String) {
+        self.topic = topic
+        self.recipient = recipient
+        self.subject = subject
+        self.body = body
+    }
+}
+
+/// A row of a service's outbox, as the feed serves it.
+public struct OutboxMessage: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var topic: String
+    public var recipient: String
+    public var subject: String
+    public var body: String
+    public var createdAt: Timestamp
+
+    public init(id: Int64, topic: String, recipient: String, subject: String, body: String, createdAt: Timestamp) {
+        self.id = id
+        self.topic = topic
+        self.recipient = recipient
+        self.subject = subject
+        self.body = body
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, topic, recipient, subject, body
+        case createdAt = "created_at"
+    }
+}

@@ -1,0 +1,64 @@
+public import ServiceKit
+public import SQLiteStore
+
+/// Users in the `users` table of the users service's database.
+public struct SQLiteUserRepository: UserRepository {
+    private let database: Database
+    private let outbox: SQLiteOutboxRepository
+
+    /// `outbox` must be over the same database: mails are written in the
+    /// user's own transaction.
+    public init(database: Database, outbox: SQLiteOutboxRepository) {
+        self.database = database
+        self.outbox = outbox
+    }
+
+    private static let columns = "id, email, name, created_at"
+
+    private static func user(_ row: Row) throws -> User {
+        User(id: row.int64(0), email: row.text(1), name: row.optionalText(2), createdAt: try row.timestamp(3))
+    }
+
+    public func create(_ user: NewUser, mails: @escaping @Sendable (User) -> [MailDraft]) async throws -> User {
+        let now = Timestamp.now()
+        let (created, lastMailID) = try await database.write { connection in
+            do {
+                try connection.execute(
+                    "INSERT INTO users (email, email_key, name, created_at) VALUES (?, ?, ?, ?)",
+                    [.text(user.email), .text(user.emailKey), SQLiteValue(user.name), now.sqliteValue]
+                )
+            } catch ResultCode.constraintUnique {
+                throw UserRepositoryError.emailTaken(user.email)
+            }
+            let created = User(id: connection.lastInsertRowID, email: user.email, name: user.name, createdAt: now)
+            let lastMailID = try SQLiteOutboxRepository.append(mails(created), at: now, on: connection)
+            return (created, lastMailID)
+        }
+        if let lastMailID { outbox.signal.committed(upTo: lastMailID) }
+        return created
+    }
+
+    public func get(id: Int64) async throws -> User? {
+        try await database.read { connection in
+            try connection.queryFirst("SELECT \(Self.columns) FROM users WHERE id = ?", [.integer(id)], Self.user)
+        }
+    }
+
+    public func find(email: String) async throws -> User? {
+        let key = EmailAddress.key(TextRules.trimmed(email))
+        return try await database.read { connection in
+            try connection.queryFirst("SELECT \(Self.columns) FROM users WHERE email_key = ?", [.text(key)], Self.user)
+        }
+    }
+
+    public func list(after id: Int64, limit: Int) async throws -> Page<User> {
+        let rows = try await database.read { connection in
+            try connection.query(
+                "SELECT \(Self.columns) FROM users WHERE id > ? ORDER BY id LIMIT ?",
+                [.integer(id), .integer(Int64(limit) + 1)],
+                Self.user
+            )
+        }
+        return Page(fetched: rows, limit: limit, id: \.id)
+    }
+}

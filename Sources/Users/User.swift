@@ -1,0 +1,59 @@
+public import ServiceKit
+
+/// A registered user.
+public struct User: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var email: String
+    public var name: String?
+    public var createdAt: Timestamp
+
+    public init(id: Int64, email: String, name: String?, createdAt: Timestamp) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, name
+        case createdAt = "created_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(email, forKey: .email)
+        // `name` is always present, null when unset, as the contract shows.
+        try container.encode(name, forKey: .name)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+/// A user to register: valid by construction.
+public struct NewUser: Sendable, Hashable {
+    /// The address, trimmed.
+    public let email: String
+    /// The name, trimmed; nil when absent or empty.
+    public let name: String?
+
+    /// Validates and normalizes `email` and `name` as the contract says.
+    /// Throws a `FieldError` naming the field at fault.
+    public init(email: String, name: String?) throws {
+        self.email = try EmailAddress.validate(email)
+        guard let name else {
+            self.name = nil
+            return
+        }
+        let trimmedName = TextRules.trimmed(name)
+        if TextRules.length(trimmedName) > 200 {
+            throw FieldError(field: "name", reason: "must be at most 200 characters")
+        }
+        if TextRules.hasControlCharacters(trimmedName) {
+            throw FieldError(field: "name", reason: "must be one line without control characters")
+        }
+        self.name = trimmedName.isEmpty ? nil : trimmedName
+    }
+
+    /// The key that makes addresses unique whatever their case.
+    public var emailKey: String { EmailAddress.key(email) }
+}

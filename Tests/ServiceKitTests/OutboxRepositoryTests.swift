@@ -1,0 +1,93 @@
+import ServiceKit
+import SQLiteStore
+import Testing
+import EmbeddedMigrations
+import TestSupport
+
+@Suite struct OutboxRepositoryTests {
+    func draft(_ index: Int) -> MailDraft {
+        MailDraft(topic: "test.mail", recipient: "r\(index)@example.com", subject: "Subject \(index)", body: "Body \(index)\nline 2")
+    }
+
+    /// Appends mails the way repositories do: inside a write, then signals.
+    func append(_ drafts: [MailDraft], to outbox: SQLiteOutboxRepository, in database: Database, at time: Timestamp = .now()) async throws {
+        let last = try await database.write { connection in
+            try SQLiteOutboxRepository.append(drafts, at: time, on: connection)
+        }
+        if let last { outbox.signal.committed(upTo: last) }
+    }
+
+    @Test func readsAfterAnIdInOrderWithALimit() async throws {
+        try await withMigratedDatabase(.users) { database in
+            let outbox = SQLiteOutboxRepository(database: database)
+            try await append((1...7).map(draft), to: outbox, in: database)
+            let firstPage = try await outbox.messages(after: 0, limit: 3)
+            #expect(firstPage.map(\.id) == [1, 2, 3])
+            #expect(firstPage[0].recipient == "r1@example.com" && firstPage[0].body == "Body 1\nline 2")
+            #expect(try await outbox.messages(after: 3, limit: 10).map(\.id) == [4, 5, 6, 7])
+            #expect(try await outbox.messages(after: 7, limit: 10).isEmpty)
+        }
+    }
+
+    @Test func appendInAFailedTransactionLeavesNoRow() async throws {
+        struct Failure: Error {}
+        try await withMigratedDatabase(.users) { database in
+            let outbox = SQLiteOutboxRepository(database: database)
+            await #expect(throws: Failure.self) {
+                try await database.write { connection in
+                    _ = try SQLiteOutboxRepository.append([draft(1)], at: .now(), on: connection)
+                    throw Failure()
+                }
+            }
+            let stored = try await outbox.messages(after: 0, limit: 10)
+            #expect(stored.isEmpty)
+        }
+    }
+
+    @Test func acknowledgeMarksUpToAnIdAndPruneDeletesOnlyOldRelayedRows() async throws {
+        try await withMigratedDatabase(.bugs) { database in
+            let outbox = SQLiteOutboxRepository(database: database)
+            try await append((1...5).map(draft), to: outbox, in: database)
+            #expect(try await outbox.pendingCount() == 5)
+            let longAgo = Timestamp.now().adding(.seconds(-10 * 86_400))
+            #expect(try await outbox.acknowledge(upTo: 3, at: longAgo) == 3)
+            #expect(try await outbox.acknowledge(upTo: 3, at: .now()) == 0)
+            #expect(try await outbox.pendingCount() == 2)
+            #expect(try await outbox.acknowledge(upTo: 4, at: .now()) == 1)
+            // Retention of 7 days: rows 1-3 were relayed ten days ago, row 4 now.
+            #expect(try await outbox.prune(relayedBefore: Timestamp.now().adding(.seconds(-7 * 86_400))) == 3)
+            #expect(try await outbox.messages(after: 0, limit: 10).map(\.id) == [4, 5])
+            // Ids are never reused after a prune: the relay's cursor relies on it.
+            try await append([draft(6)], to: outbox, in: database)
+            #expect(try await outbox.messages(after: 5, limit: 10).map(\.id) == [6])
+        }
+    }
+
+    @Test func theSignalWakesAWaiterWhenARowCommits() async throws {
+        try await withMigratedDatabase(.users) { database in
+            let outbox = SQLiteOutboxRepository(database: database)
+            async let woke = outbox.signal.wait(forIDAbove: 0, timeout: .seconds(10))
+            try await Task.sleep(for: .milliseconds(50))
+            let start = ContinuousClock.now
+            try await append([draft(1)], to: outbox, in: database)
+            #expect(await woke)
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
+    @Test func theSignalRemembersACommitThatCameBeforeTheWait() async {
+        let signal = OutboxSignal()
+        signal.committed(upTo: 4)
+        #expect(await signal.wait(forIDAbove: 3, timeout: .seconds(10)))
+        #expect(await !signal.wait(forIDAbove: 4, timeout: .milliseconds(20)))
+    }
+
+    @Test func shutDownReleasesWaiters() async {
+        let signal = OutboxSignal()
+        async let woke = signal.wait(forIDAbove: 0, timeout: .seconds(30))
+        try? await Task.sleep(for: .milliseconds(20))
+        signal.shutDown()
+        #expect(await !woke)
+        #expect(await !signal.wait(forIDAbove: 0, timeout: .seconds(30)))
+    }
+}
