@@ -1,0 +1,3 @@
+import BugTrackerCLI
+
+await MigrateCommand.mainWithEnvironment()
