@@ -10,8 +10,8 @@
 //       `grouped`  16 callers, group commit on.
 // Prints transactions (users) per second.
 import Foundation
-import ServiceKit
 import SQLiteStore
+import ServiceKit
 import Users
 
 let arguments = CommandLine.arguments

@@ -1,5 +1,5 @@
-import ServiceKit
 import SQLiteStore
+import ServiceKit
 
 /// Opening a database for a command, with failures turned into one line.
 enum DatabaseAccess {

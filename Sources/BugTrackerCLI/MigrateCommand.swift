@@ -1,8 +1,8 @@
 public import ArgumentParser
 import EmbeddedMigrations
 import Foundation
-import ServiceKit
 import SQLiteStore
+import ServiceKit
 
 /// `bugtracker-migrate`: applies and reports the services' schema migrations.
 public struct MigrateCommand: AsyncParsableCommand {
@@ -98,7 +98,8 @@ public struct MigrateCommand: AsyncParsableCommand {
                     case .applied: break
                     case .pending: problems.append("\(service): Migrations/\(service)/\(file) is pending")
                     case .modified: problems.append("\(service): Migrations/\(service)/\(file) has changed since it was applied")
-                    case .unknown: problems.append("\(service): version \(entry.version) (\(entry.name)) is applied but unknown to this binary")
+                    case .unknown:
+                        problems.append("\(service): version \(entry.version) (\(entry.name)) is applied but unknown to this binary")
                     }
                 }
             }

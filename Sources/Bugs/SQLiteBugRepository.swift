@@ -1,5 +1,5 @@
-public import ServiceKit
 public import SQLiteStore
+public import ServiceKit
 
 /// Bugs in the `bugs` table of the bugs service's database.
 public struct SQLiteBugRepository: BugRepository {

@@ -1,5 +1,5 @@
-public import ServiceKit
 public import SQLiteStore
+public import ServiceKit
 
 /// Deliveries and source cursors in the notificator's own database.
 public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorRepository {
@@ -138,9 +138,11 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
 
     public func retry(id: Int64, at time: Timestamp) async throws -> Delivery? {
         try await database.write { connection in
-            guard let delivery = try connection.queryFirst(
-                "SELECT \(Self.columns) FROM deliveries WHERE id = ?", [.integer(id)], Self.delivery
-            ) else { return nil }
+            guard
+                let delivery = try connection.queryFirst(
+                    "SELECT \(Self.columns) FROM deliveries WHERE id = ?", [.integer(id)], Self.delivery
+                )
+            else { return nil }
             guard delivery.status == .dead else { throw DeliveryRepositoryError.notDead(delivery.status) }
             try connection.execute(
                 "UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ?",

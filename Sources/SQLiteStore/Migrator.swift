@@ -165,9 +165,10 @@ public struct Migrator: Sendable {
     }
 
     private func appliedMigrations(on connection: Connection) throws -> [Applied] {
-        let hasTable = try connection.queryFirst(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'"
-        ) { _ in true } ?? false
+        let hasTable =
+            try connection.queryFirst(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'"
+            ) { _ in true } ?? false
         guard hasTable else { return [] }
         return try connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version") { row in
             Applied(version: row.int(0), name: row.text(1), checksum: row.text(2), appliedAt: row.text(3))

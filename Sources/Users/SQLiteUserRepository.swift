@@ -1,5 +1,5 @@
-public import ServiceKit
 public import SQLiteStore
+public import ServiceKit
 
 /// Users in the `users` table of the users service's database.
 public struct SQLiteUserRepository: UserRepository {

@@ -1,9 +1,9 @@
 import Bugs
-import ServiceKit
-import SQLiteStore
-import Testing
 import EmbeddedMigrations
+import SQLiteStore
+import ServiceKit
 import TestSupport
+import Testing
 
 // Swift Testing has a `Bug` trait too.
 typealias Bug = Bugs.Bug
@@ -24,7 +24,9 @@ typealias Bug = Bugs.Bug
     let noMail: @Sendable (Bug) -> [MailDraft] = { _ in [] }
     let noChangeMail: @Sendable (Bug, Bug) -> [MailDraft] = { _, _ in [] }
 
-    func newBug(_ title: String = "Crash on save", priority: BugPriority? = nil, reporter: Int64? = 1, assignee: Int64? = 2) throws -> NewBug {
+    func newBug(_ title: String = "Crash on save", priority: BugPriority? = nil, reporter: Int64? = 1, assignee: Int64? = 2) throws
+        -> NewBug
+    {
         try NewBug(title: title, description: "Steps:\n1. save", priority: priority, reporterID: reporter, assigneeID: assignee)
     }
 
@@ -48,7 +50,11 @@ typealias Bug = Bugs.Bug
             let updated = try await fixture.bugs.update(
                 id: bug.id, changes: try BugChanges(status: .inProgress, assigneeID: .some(nil)), expectedVersion: 1
             ) { before, after in
-                [MailDraft(topic: "bug.status", recipient: "r@example.com", subject: "\(before.status.rawValue)→\(after.status.rawValue)", body: "")]
+                [
+                    MailDraft(
+                        topic: "bug.status", recipient: "r@example.com", subject: "\(before.status.rawValue)→\(after.status.rawValue)",
+                        body: "")
+                ]
             }
             #expect(updated.version == 2 && updated.status == .inProgress && updated.assigneeID == nil)
             #expect(updated.updatedAt > bug.updatedAt && updated.createdAt == bug.createdAt)
@@ -60,7 +66,8 @@ typealias Bug = Bugs.Bug
     @Test func aStaleVersionChangesNothingAndQueuesNothing() async throws {
         try await withRepository { fixture in
             let bug = try await fixture.bugs.create(try newBug(), mails: noMail)
-            _ = try await fixture.bugs.update(id: bug.id, changes: try BugChanges(title: "New title"), expectedVersion: 1, mails: noChangeMail)
+            _ = try await fixture.bugs.update(
+                id: bug.id, changes: try BugChanges(title: "New title"), expectedVersion: 1, mails: noChangeMail)
             await #expect(throws: BugRepositoryError.versionMismatch(current: 2)) {
                 try await fixture.bugs.update(id: bug.id, changes: try BugChanges(title: "Stale"), expectedVersion: 1) { _, _ in
                     [MailDraft(topic: "t", recipient: "r@example.com", subject: "s", body: "b")]
@@ -74,9 +81,11 @@ typealias Bug = Bugs.Bug
     @Test func forbiddenMovesAreRefused() async throws {
         try await withRepository { fixture in
             let bug = try await fixture.bugs.create(try newBug(), mails: noMail)
-            let closed = try await fixture.bugs.update(id: bug.id, changes: try BugChanges(status: .closed), expectedVersion: 1, mails: noChangeMail)
+            let closed = try await fixture.bugs.update(
+                id: bug.id, changes: try BugChanges(status: .closed), expectedVersion: 1, mails: noChangeMail)
             await #expect(throws: BugRepositoryError.invalidTransition(from: .closed, to: .resolved)) {
-                try await fixture.bugs.update(id: bug.id, changes: try BugChanges(status: .resolved), expectedVersion: closed.version, mails: noChangeMail)
+                try await fixture.bugs.update(
+                    id: bug.id, changes: try BugChanges(status: .resolved), expectedVersion: closed.version, mails: noChangeMail)
             }
             await #expect(throws: BugRepositoryError.notFound(99)) {
                 try await fixture.bugs.update(id: 99, changes: try BugChanges(title: "x"), expectedVersion: 1, mails: noChangeMail)
@@ -88,7 +97,9 @@ typealias Bug = Bugs.Bug
         try await withRepository { fixture in
             for index in 1...9 {
                 _ = try await fixture.bugs.create(
-                    try newBug("Bug \(index)", priority: index % 3 == 0 ? .urgent : .low, reporter: Int64(index % 2 + 1), assignee: index > 6 ? nil : 5),
+                    try newBug(
+                        "Bug \(index)", priority: index % 3 == 0 ? .urgent : .low, reporter: Int64(index % 2 + 1),
+                        assignee: index > 6 ? nil : 5),
                     mails: noMail
                 )
             }

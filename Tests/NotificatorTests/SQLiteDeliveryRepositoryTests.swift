@@ -1,9 +1,9 @@
-import Notificator
-import ServiceKit
-import SQLiteStore
-import Testing
 import EmbeddedMigrations
+import Notificator
+import SQLiteStore
+import ServiceKit
 import TestSupport
+import Testing
 
 @Suite struct SQLiteDeliveryRepositoryTests {
     func message(_ id: Int64, to recipient: String = "ann@example.com") -> OutboxMessage {
@@ -82,7 +82,8 @@ import TestSupport
             try await repository.ingest([message(1, to: "ann@example.com"), message(2, to: "bob@example.com")], from: "users", upTo: 2)
             try await repository.ingest([message(1, to: "ann@example.com")], from: "bugs", upTo: 1)
             try await repository.markSent(id: 1, at: .now())
-            let annFromBugs = try await repository.list(filter: DeliveryFilter(recipient: "ann@example.com", source: "bugs"), after: 0, limit: 10)
+            let annFromBugs = try await repository.list(
+                filter: DeliveryFilter(recipient: "ann@example.com", source: "bugs"), after: 0, limit: 10)
             #expect(annFromBugs.items.map(\.id) == [3])
             let pending = try await repository.list(filter: DeliveryFilter(status: .pending), after: 0, limit: 1)
             #expect(pending.items.map(\.id) == [2] && pending.nextAfterID == 2)

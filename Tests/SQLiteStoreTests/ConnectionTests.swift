@@ -1,7 +1,7 @@
 import Foundation
 import SQLiteStore
-import Testing
 import TestSupport
+import Testing
 
 /// The C boundary: every storage class bound and read back exactly.
 @Suite struct ConnectionTests {

@@ -1,7 +1,7 @@
-import Synchronization
 import SQLiteStore
-import Testing
+import Synchronization
 import TestSupport
+import Testing
 
 /// The writer, the readers and group commit.
 @Suite struct DatabaseTests {

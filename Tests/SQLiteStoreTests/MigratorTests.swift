@@ -1,10 +1,11 @@
 import EmbeddedMigrations
 import SQLiteStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct MigratorTests {
-    let first = Migration(service: "demo", version: 1, name: "create_notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;")
+    let first = Migration(
+        service: "demo", version: 1, name: "create_notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;")
     let second = Migration(service: "demo", version: 2, name: "add_index", sql: "CREATE INDEX notes_body ON notes (body);")
 
     func tables(_ database: Database) async throws -> [String] {
@@ -41,8 +42,9 @@ import TestSupport
 
     @Test func checksumIsSHA256OfTheFile() {
         // sha256("") is well known; a change of one byte changes it.
-        #expect(Migration(service: "x", version: 1, name: "empty", sql: "").checksum
-            == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            Migration(service: "x", version: 1, name: "empty", sql: "").checksum
+                == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(first.checksum != Migration(service: "demo", version: 1, name: "create_notes", sql: first.sql + " ").checksum)
     }
 

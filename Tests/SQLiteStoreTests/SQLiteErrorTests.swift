@@ -1,6 +1,6 @@
 import SQLiteStore
-import Testing
 import TestSupport
+import Testing
 
 /// Constraint violations surface as `SQLiteError`s a `catch` can match.
 @Suite struct SQLiteErrorTests {

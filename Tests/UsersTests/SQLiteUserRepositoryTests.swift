@@ -1,8 +1,8 @@
-import ServiceKit
-import SQLiteStore
-import Testing
 import EmbeddedMigrations
+import SQLiteStore
+import ServiceKit
 import TestSupport
+import Testing
 import Users
 
 @Suite struct SQLiteUserRepositoryTests {
