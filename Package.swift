@@ -17,6 +17,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
     ],
     targets: [
         // The system libsqlite3, bridged to Swift. Only SQLiteStore imports it.
@@ -44,11 +53,45 @@ let package = Package(
         // What the three services share.
         .target(
             name: "ServiceKit",
-            dependencies: ["SQLiteStore", "EmbeddedMigrations"],
+            dependencies: [
+                "SQLiteStore", "EmbeddedMigrations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+            ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Users", dependencies: ["ServiceKit", "SQLiteStore"], swiftSettings: swiftSettings),
-        .target(name: "Bugs", dependencies: ["ServiceKit", "SQLiteStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "Users",
+            dependencies: [
+                "ServiceKit", "SQLiteStore", "EmbeddedMigrations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            resources: [.embedInCode("openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Bugs",
+            dependencies: [
+                "ServiceKit", "SQLiteStore", "EmbeddedMigrations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            resources: [.embedInCode("openapi.json")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Notificator", dependencies: ["ServiceKit", "SQLiteStore"], swiftSettings: swiftSettings),
         // Command-line parsing for both executables.
         .target(
@@ -56,6 +99,11 @@ let package = Package(
             dependencies: [
                 "SQLiteStore", "EmbeddedMigrations", "ServiceKit", "Users", "Bugs", "Notificator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -73,7 +121,13 @@ let package = Package(
         // Tests.
         .target(
             name: "TestSupport",
-            dependencies: ["SQLiteStore", "EmbeddedMigrations", "ServiceKit"],
+            dependencies: [
+                "SQLiteStore", "EmbeddedMigrations", "ServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -82,9 +136,21 @@ let package = Package(
             dependencies: ["SQLiteStore", "EmbeddedMigrations", "TestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "UsersTests", dependencies: ["Users", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BugsTests", dependencies: ["Bugs", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServiceKitTests",
+            dependencies: ["ServiceKit", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "UsersTests",
+            dependencies: ["Users", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BugsTests",
+            dependencies: ["Bugs", "Users", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "NotificatorTests", dependencies: ["Notificator", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BugTrackerCLITests", dependencies: ["BugTrackerCLI", "TestSupport"], swiftSettings: swiftSettings),
     ]

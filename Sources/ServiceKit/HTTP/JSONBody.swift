@@ -1,0 +1,104 @@
+import Foundation
+public import Hummingbird
+
+extension Request {
+    /// The body (at most 1 MiB) decoded as JSON, whatever its Content-Type
+    /// says (`curl -d` sends a form type). Failures come back as problems:
+    /// 413 over the limit, 400 `invalid_json` for what is not a JSON object,
+    /// 400 `invalid_field` naming the field at fault.
+    public func decodeJSON<T: Decodable>(as type: T.Type) async throws -> T {
+        if let length = headers[.contentLength].flatMap({ Int($0) }), length > RequestBodyLimit.bytes {
+            throw Problem.bodyTooLarge
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: RequestBodyLimit.bytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.bodyTooLarge
+        }
+        guard buffer.readableBytes > 0 else { throw Problem.invalidJSON("the body is empty; it must be a JSON object") }
+        do {
+            return try buffer.withUnsafeReadableBytes { bytes in
+                try JSONDecoder().decode(T.self, from: Data(bytes))
+            }
+        } catch let error as DecodingError {
+            throw Problem(decodingError: error)
+        }
+    }
+}
+
+extension Problem {
+    /// The problem to answer for a body that JSONDecoder refused. The detail
+    /// names the field, never a Swift type.
+    public init(decodingError error: DecodingError) {
+        switch error {
+        case .typeMismatch(let type, let context) where !context.codingPath.isEmpty:
+            self = .invalidField(Self.fieldName(context.codingPath), "must be \(Self.describe(type))")
+        case .typeMismatch:
+            self = .invalidJSON("the body must be a JSON object")
+        case .valueNotFound(let type, let context) where !context.codingPath.isEmpty:
+            self = .invalidField(Self.fieldName(context.codingPath), "must be \(Self.describe(type)), not null")
+        case .valueNotFound:
+            self = .invalidJSON("the body must be a JSON object")
+        case .keyNotFound(let key, let context):
+            self = .invalidField(Self.fieldName(context.codingPath + [key]), "is required")
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            self = .invalidField(Self.fieldName(context.codingPath), "is out of range or malformed")
+        case .dataCorrupted:
+            self = .invalidJSON("the body is not valid JSON")
+        @unknown default:
+            self = .invalidJSON("the body is not valid JSON")
+        }
+    }
+
+    static func fieldName(_ path: [any CodingKey]) -> String {
+        var name = ""
+        for key in path {
+            if let index = key.intValue {
+                name += "[\(index)]"
+            } else {
+                name += name.isEmpty ? key.stringValue : "." + key.stringValue
+            }
+        }
+        return name.isEmpty ? "the body" : name
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type, is Substring.Type: "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type, is UInt.Type, is UInt64.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [Any].Type: "an array"
+        default: "of another type"
+        }
+    }
+}
+
+/// A coding key for any JSON object key.
+public struct AnyCodingKey: CodingKey, Hashable {
+    public let stringValue: String
+    public let intValue: Int?
+
+    public init(stringValue: String) {
+        self.stringValue = stringValue
+        self.intValue = nil
+    }
+
+    public init?(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
+}
+
+extension Decoder {
+    /// Refuses a JSON object with a key that `keys` does not name: a request
+    /// with an unknown field is answered 400, not half understood.
+    public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+        let container = try self.container(keyedBy: AnyCodingKey.self)
+        for key in container.allKeys where Keys(stringValue: key.stringValue) == nil {
+            let known = Keys.allCases.map(\.stringValue).joined(separator: ", ")
+            throw FieldError(field: Problem.fieldName(codingPath + [key]), reason: "is not a field of this request (known: \(known))")
+        }
+    }
+}

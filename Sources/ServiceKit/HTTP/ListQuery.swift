@@ -1,0 +1,92 @@
+import Foundation
+public import Hummingbird
+
+/// The paging parameters of a list request, `?limit=` (1 to 100, default
+/// 50) and `?cursor=`, checked along with the list's own parameters.
+public struct ListQuery: Sendable {
+    public let limit: Int
+    /// The id after which the page starts; 0 for the first page.
+    public let afterID: Int64
+    /// The query's parameters, for the list's own filters.
+    public let parameters: [String: String]
+
+    /// Reads `request`'s query. Throws 400 `invalid_parameter` for a
+    /// parameter not in `filters` (besides limit and cursor), a parameter
+    /// given twice, a bad limit or a cursor this service did not make.
+    public init(_ request: Request, filters: Set<String> = []) throws {
+        var parameters: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters {
+            let name = String(name)
+            guard name == "limit" || name == "cursor" || filters.contains(name) else {
+                let known = (["limit", "cursor"] + filters.sorted()).joined(separator: ", ")
+                throw Problem.invalidParameter(name, "is not a parameter of this list (known: \(known))")
+            }
+            guard parameters[name] == nil else { throw Problem.invalidParameter(name, "is given more than once") }
+            parameters[name] = String(value)
+        }
+        if let text = parameters["limit"] {
+            guard let limit = Int(text), (1...100).contains(limit) else {
+                throw Problem.invalidParameter("limit", "must be an integer from 1 to 100")
+            }
+            self.limit = limit
+        } else {
+            self.limit = 50
+        }
+        if let cursor = parameters["cursor"] {
+            guard let afterID = ListCursor.decode(cursor) else {
+                throw Problem.invalidParameter("cursor", "is not a cursor this list gave out")
+            }
+            self.afterID = afterID
+        } else {
+            self.afterID = 0
+        }
+        self.parameters = parameters
+    }
+
+    /// The positive integer parameter `name`, if given.
+    public func id(_ name: String) throws -> Int64? {
+        guard let text = parameters[name] else { return nil }
+        guard let value = Int64(text), value > 0 else { throw Problem.invalidParameter(name, "must be a positive integer") }
+        return value
+    }
+
+    /// The parameter `name` as one of `T`'s cases, if given.
+    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws -> T? where T.RawValue == String {
+        guard let text = parameters[name] else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw Problem.invalidParameter(name, "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+}
+
+/// The opaque `cursor` of a list: the last id of the page, in a form that
+/// clients do not take apart. Forged or damaged cursors fail to decode.
+public enum ListCursor {
+    private static let prefix = "after:"
+
+    public static func encode(_ afterID: Int64) -> String {
+        Data((prefix + String(afterID)).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ cursor: String) -> Int64? {
+        guard cursor.count <= 64 else { return nil }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), text.hasPrefix(prefix),
+            let id = Int64(text.dropFirst(prefix.count)), id > 0
+        else { return nil }
+        return id
+    }
+}
+
+/// Path ids: a positive integer, or no such resource.
+public enum PathID {
+    /// The positive integer in path parameter `name`; nil when it is not one.
+    public static func parse(_ name: String, in context: some RequestContext) -> Int64? {
+        guard let text = context.parameters.get(name), let id = Int64(text), id > 0 else { return nil }
+        return id
+    }
+}

@@ -1,0 +1,54 @@
+public import HTTPTypes
+public import Hummingbird
+public import W3CTraceContext
+
+/// The request context every service uses: Hummingbird's core storage, plus
+/// the request's id and trace, set by `RequestIdentityMiddleware`.
+public struct ServiceRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The caller's `X-Request-ID`, or one made for this request.
+    public var requestID: String
+    /// The caller's trace continued with a span of this request's own, or a
+    /// new trace.
+    public var trace: TraceContext
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = ""
+        self.trace = TraceContext(traceID: .null, spanID: .null, flags: [], state: TraceState())
+    }
+
+    /// The contract's limit on request bodies.
+    public var maxUploadSize: Int { RequestBodyLimit.bytes }
+
+    /// What a call this request makes to another service carries along.
+    public var outgoing: OutgoingRequestIdentity {
+        OutgoingRequestIdentity(requestID: requestID, trace: trace)
+    }
+}
+
+/// The request id and trace a call to another service continues.
+public struct OutgoingRequestIdentity: Sendable {
+    public var requestID: String
+    public var trace: TraceContext
+
+    public init(requestID: String, trace: TraceContext) {
+        self.requestID = requestID
+        self.trace = trace
+    }
+
+    /// A `traceparent` for the outgoing call: the same trace, a new span.
+    public var traceparent: String {
+        TraceContext(traceID: trace.traceID, spanID: .random(), flags: trace.flags, state: trace.state).traceParentHeaderValue
+    }
+}
+
+/// Bodies over 1 MiB get 413.
+public enum RequestBodyLimit {
+    public static let bytes = 1 << 20
+}
+
+extension HTTPField.Name {
+    /// `X-Request-ID`. (`traceparent` and `tracestate` come with HTTPTypes.)
+    public static let requestID = HTTPField.Name("X-Request-ID")!
+}

@@ -1,0 +1,57 @@
+public import Hummingbird
+import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// How every service is put together: the same middleware in the same order,
+/// the same operational routes, the same server setup.
+public enum ServiceApplication {
+    /// A router with the middleware every service runs, outermost first:
+    /// request id and trace, access log, metrics, then problem+json errors.
+    public static func router(metrics: ServiceMetrics, routes: RouteTable) -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: RequestIdentityMiddleware())
+        router.add(middleware: AccessLogMiddleware<ServiceRequestContext>())
+        router.add(middleware: RequestMetricsMiddleware<ServiceRequestContext>(factory: metrics.factory))
+        router.add(middleware: ProblemMiddleware(routes: routes))
+        return router
+    }
+
+    /// The application serving `router` as `configuration` says, running
+    /// `services` beside the server. On graceful shutdown the server stops
+    /// accepting and finishes requests in flight; then `services` stop, last
+    /// one first.
+    public static func make(
+        router: Router<ServiceRequestContext>,
+        routes: RouteTable,
+        configuration: HTTPServiceConfiguration,
+        services: [any Service] = []
+    ) -> Application<RouterResponder<ServiceRequestContext>> {
+        routes.register(router)
+        let idle = configuration.idleTimeout.components
+        let onListening = configuration.onListening
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(idle.seconds) + .nanoseconds(idle.attoseconds / 1_000_000_000))),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
+            services: services,
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: configuration.logger
+        )
+    }
+}
+
+/// A service that, when the group shuts down gracefully, runs `action`:
+/// closing a client or a database after the server has stopped.
+public struct ShutdownAction: Service {
+    private let action: @Sendable () async -> Void
+
+    public init(_ action: @escaping @Sendable () async -> Void) {
+        self.action = action
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await action()
+    }
+}
