@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import ServiceKit
+
+/// `UsersClient` over HTTP: `GET {base}/users/{id}` with the caller's
+/// `X-Request-ID` and a `traceparent` continuing its trace.
+///
+/// Connect timeout 1 s, whole call 2 s, one retry when the connection fails,
+/// and a circuit breaker so that a users service that is down costs
+/// microseconds, not seconds.
+public final class HTTPUsersClient: UsersClient {
+    private let baseURL: String
+    private let client: HTTPClient
+    private let breaker: CircuitBreaker
+    private let callTimeout: Duration
+
+    public init(
+        baseURL: String,
+        breaker: CircuitBreaker = CircuitBreaker(),
+        connectTimeout: Duration = .seconds(1),
+        callTimeout: Duration = .seconds(2)
+    ) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeout / .milliseconds(1))))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
+        // A refused connection fails at once and is retried once, here;
+        // the pool's own retries would hold every call until its deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.breaker = breaker
+        self.callTimeout = callTimeout
+    }
+
+    /// Closes the client's connections. Call once, when the service stops.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    public func user(id: Int64, identity: OutgoingRequestIdentity) async throws -> UserReference? {
+        do {
+            return try await breaker.run(isFailure: { !($0 is UserLookupAnswer) }) {
+                try await fetchWithOneRetry(id: id, identity: identity)
+            }
+        } catch let answer as UserLookupAnswer {
+            return answer.user
+        } catch let open as CircuitBreakerOpen {
+            let seconds = max(
+                1, Int((Double(open.retryAfter.components.seconds) + Double(open.retryAfter.components.attoseconds) / 1e18).rounded(.up)))
+            throw UsersUnavailable(retryAfterSeconds: seconds, reason: "circuit open after repeated failures")
+        } catch let unavailable as UsersUnavailable {
+            throw unavailable
+        } catch {
+            throw UsersUnavailable(retryAfterSeconds: 1, reason: "\(error)")
+        }
+    }
+
+    /// A 404 is an answer, not a failure: carried out of the breaker as an
+    /// error so that it does not count against the users service.
+    private struct UserLookupAnswer: Error {
+        let user: UserReference?
+    }
+
+    private func fetchWithOneRetry(id: Int64, identity: OutgoingRequestIdentity) async throws -> UserReference? {
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(callTimeout / .nanoseconds(1)))
+        do {
+            return try await fetch(id: id, identity: identity, deadline: deadline)
+        } catch let error where Self.isConnectionFailure(error) && NIODeadline.now() < deadline {
+            return try await fetch(id: id, identity: identity, deadline: deadline)
+        }
+    }
+
+    private func fetch(id: Int64, identity: OutgoingRequestIdentity, deadline: NIODeadline) async throws -> UserReference? {
+        var request = HTTPClientRequest(url: "\(baseURL)/users/\(id)")
+        request.headers.add(name: "X-Request-ID", value: identity.requestID)
+        request.headers.add(name: "traceparent", value: identity.traceparent)
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await client.execute(request, deadline: deadline)
+        switch response.status {
+        case .ok:
+            let body = try await response.body.collect(upTo: 64 * 1024)
+            do {
+                return try JSONDecoder().decode(UserReference.self, from: Data(body.readableBytesView))
+            } catch {
+                throw UsersUnavailable(retryAfterSeconds: 1, reason: "the users service sent a user that does not decode")
+            }
+        case .notFound:
+            throw UserLookupAnswer(user: nil)
+        default:
+            throw UsersUnavailable(retryAfterSeconds: 1, reason: "the users service answered \(response.status.code)")
+        }
+    }
+
+    /// Failures to reach the service at all, which a second try may get past
+    /// (a refused connection, a reset before the answer); not timeouts.
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return error == .remoteConnectionClosed || error == .connectTimeout
+        }
+        return error is NIOConnectionError || error is IOError || error is ChannelError
+    }
+}
