@@ -1,15 +1,151 @@
 public import ArgumentParser
+import Bugs
+import EmbeddedMigrations
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import SQLiteStore
+import ServiceKit
+import ServiceLifecycle
+import UnixSignals
+import Users
 
-/// `bugtracker`: runs the services.
+/// `bugtracker`: runs the services, all three at once (`dev`, the default)
+/// or one at a time.
 public struct BugTrackerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bugtracker",
-        abstract: "The bug tracker's services: users, bugs and the notificator."
+        abstract: "The bug tracker's services: users, bugs and the notificator.",
+        discussion: """
+            Every option can also be set as BUGTRACKER_<OPTION> (--users-url ↔ BUGTRACKER_USERS_URL); \
+            a flag wins over the environment.
+            """,
+        subcommands: [Dev.self, UsersCommand.self, BugsCommand.self],
+        defaultSubcommand: Dev.self
     )
 
     public init() {}
+}
 
-    public func run() async throws {
-        throw CommandFailure("the services arrive with the next change; see bugtracker-migrate for the databases")
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "users", abstract: "Run the users service alone.")
+
+    @OptionGroup var common: CommonServiceOptions
+
+    @Option(help: "The port to listen on.")
+    var port: Int = 8800
+
+    @Option(help: "The users database (made by `bugtracker-migrate up`).")
+    var db: String = "./data/users.db"
+
+    @Option(help: "How long acknowledged outbox rows are kept.")
+    var outboxRetention: DurationArgument = DurationArgument("7d")
+
+    func run() async throws {
+        ProcessSetup.bootstrapLogging(level: common.logLevel, format: common.logFormat)
+        let logger = ProcessSetup.logger("users")
+        try await ServiceRunner().run(logger: logger) { runner in
+            let database = try await ServiceDatabases.open(.users, path: db, synchronous: common.synchronous, migrate: false)
+            runner.onExit { await database.close() }
+            let app = buildUsersService(
+                database: database,
+                options: UsersServiceOptions(
+                    http: HTTPServiceConfiguration(
+                        host: common.host, port: port, logger: logger,
+                        onListening: { port in
+                            logger.notice("users service listening", metadata: ["address": "http://\(common.host):\(port)"])
+                        }),
+                    internalToken: common.internalToken,
+                    outboxRetention: outboxRetention.duration
+                )
+            )
+            return [app]
+        }
+    }
+}
+
+struct BugsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bugs", abstract: "Run the bugs service alone.")
+
+    @OptionGroup var common: CommonServiceOptions
+
+    @Option(help: "The port to listen on.")
+    var port: Int = 8801
+
+    @Option(help: "The bugs database (made by `bugtracker-migrate up`).")
+    var db: String = "./data/bugs.db"
+
+    @Option(help: "Where the users service answers.")
+    var usersURL: String = "http://127.0.0.1:8800"
+
+    @Option(help: "How long acknowledged outbox rows are kept.")
+    var outboxRetention: DurationArgument = DurationArgument("7d")
+
+    func run() async throws {
+        ProcessSetup.bootstrapLogging(level: common.logLevel, format: common.logFormat)
+        let logger = ProcessSetup.logger("bugs")
+        try await ServiceRunner().run(logger: logger) { runner in
+            let database = try await ServiceDatabases.open(.bugs, path: db, synchronous: common.synchronous, migrate: false)
+            runner.onExit { await database.close() }
+            let users = HTTPUsersClient(baseURL: usersURL)
+            runner.onExit { await users.shutdown() }
+            let app = buildBugsService(
+                database: database,
+                users: users,
+                options: BugsServiceOptions(
+                    http: HTTPServiceConfiguration(
+                        host: common.host, port: port, logger: logger,
+                        onListening: { port in
+                            logger.notice("bugs service listening", metadata: ["address": "http://\(common.host):\(port)"])
+                        }),
+                    internalToken: common.internalToken,
+                    outboxRetention: outboxRetention.duration
+                )
+            )
+            return [app]
+        }
+    }
+}
+
+/// Runs services until SIGTERM or SIGINT, then shuts them down gracefully:
+/// no new connections, requests in flight finished. Whatever happens, the
+/// cleanups run afterwards, last added first: clients shut down, databases
+/// close.
+struct ServiceRunner {
+    private var cleanups: [@Sendable () async -> Void] = []
+
+    /// Adds work to do once the services have stopped (or failed to start).
+    mutating func onExit(_ cleanup: @escaping @Sendable () async -> Void) {
+        cleanups.append(cleanup)
+    }
+
+    /// Runs `prepare` (opening databases, building services) and then the
+    /// services it returns; the cleanups run in every case.
+    func run(logger: Logger, _ prepare: (inout ServiceRunner) async throws -> [any Service]) async throws {
+        var runner = self
+        do {
+            let services = try await prepare(&runner)
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            )
+            try await group.run()
+            logger.notice("stopped")
+        } catch {
+            for cleanup in runner.cleanups.reversed() { await cleanup() }
+            throw Self.explain(error)
+        }
+        for cleanup in runner.cleanups.reversed() { await cleanup() }
+    }
+
+    /// One line for what stops a service from starting.
+    static func explain(_ error: any Error) -> any Error {
+        if let error = error as? IOError, error.errnoCode == EADDRINUSE {
+            return CommandFailure("cannot listen: the address is already in use (is another bugtracker running?)")
+        }
+        if let error = error as? IOError, error.errnoCode == EACCES {
+            return CommandFailure("cannot listen: permission denied for that port")
+        }
+        return error
     }
 }

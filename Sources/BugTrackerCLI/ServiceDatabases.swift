@@ -1,0 +1,35 @@
+import EmbeddedMigrations
+import Foundation
+import SQLiteStore
+import ServiceKit
+
+/// Opening a service's database at start.
+enum ServiceDatabases {
+    /// Opens `path` for `service`. With `migrate`, pending migrations are
+    /// applied (dev mode); without, a schema that is behind or ahead makes
+    /// the service refuse to start, saying what to do.
+    static func open(_ service: ServiceName, path: String, synchronous: Synchronous, migrate: Bool) async throws -> Database {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if migrate { try DataDirectory.create(directory) }
+        let database: Database
+        do {
+            database = try await Database.open(path: path, configuration: DatabaseConfiguration(synchronous: synchronous, create: migrate))
+        } catch ResultCode.cantOpen where !migrate && !FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure("\(path) does not exist; run `bugtracker-migrate up` to create the \(service) database")
+        } catch {
+            throw CommandFailure(describeDatabaseError(error, path: path))
+        }
+        do {
+            let migrator = try MigrationCatalog.migrator(for: service)
+            if migrate {
+                try await database.migrate(with: migrator)
+            } else {
+                try await database.verifySchema(with: migrator)
+            }
+            return database
+        } catch {
+            await database.close()
+            throw CommandFailure(describeDatabaseError(error, path: path))
+        }
+    }
+}
