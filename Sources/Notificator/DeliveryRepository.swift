@@ -10,8 +10,8 @@ public protocol DeliveryRepository: Sendable {
     /// Up to `limit` pending deliveries due at `time`, soonest due first,
     /// leaving out `excluded` (those being sent).
     func due(at time: Timestamp, limit: Int, excluding excluded: Set<Int64>) async throws -> [Delivery]
-    /// When the next pending delivery falls due, if any is pending.
-    func nextDueTime() async throws -> Timestamp?
+    /// When the next pending delivery falls due after `time`, if one does.
+    func nextDueTime(after time: Timestamp) async throws -> Timestamp?
     /// Records a successful attempt.
     func markSent(id: Int64, at time: Timestamp) async throws
     /// Records a failed attempt with its error: pending again from `retryAt`,

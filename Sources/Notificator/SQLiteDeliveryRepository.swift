@@ -75,12 +75,24 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
         return Array(rows.lazy.filter { !excluded.contains($0.id) }.prefix(limit))
     }
 
-    public func nextDueTime() async throws -> Timestamp? {
+    public func nextDueTime(after time: Timestamp) async throws -> Timestamp? {
         try await database.read { connection in
-            try connection.queryFirst("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'") { row in
+            try connection.queryFirst(
+                "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > ?", [time.sqliteValue]
+            ) { row in
                 try row.optionalTimestamp(0)
             } ?? nil
         }
+    }
+
+    /// Deliveries not yet sent, by source: how far delivery is behind each.
+    public func pendingBySource() async throws -> [String: Int] {
+        let rows = try await database.read { connection in
+            try connection.query("SELECT source, count(*) FROM deliveries WHERE status = 'pending' GROUP BY source") { row in
+                (row.text(0), row.int(1))
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: rows)
     }
 
     public func markSent(id: Int64, at time: Timestamp) async throws {

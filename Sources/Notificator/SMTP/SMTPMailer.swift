@@ -1,0 +1,127 @@
+public import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+public import ServiceLifecycle
+
+/// Sends mail to an SMTP server over SwiftNIO, on up to `connections`
+/// connections kept open across messages and closed after they idle.
+///
+/// A refused or dropped connection, a timeout and a 4xx reply are
+/// temporary failures; a 5xx reply is permanent. Run it as a `Service`:
+/// it owns its connections, and closes them on graceful shutdown.
+public final class SMTPMailer: Mailer, Service {
+    private let configuration: SMTPConfiguration
+    private let board = JobBoard<Job>()
+    private let logger: Logger
+
+    private struct Job: Sendable {
+        let mail: OutgoingMail
+        let done: CheckedContinuation<Result<Void, MailerError>, Never>
+
+        func finish(_ result: Result<Void, MailerError>) {
+            done.resume(returning: result)
+        }
+    }
+
+    public init(configuration: SMTPConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func send(_ mail: OutgoingMail) async throws(MailerError) {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, MailerError>, Never>) in
+            if !board.put(Job(mail: mail, done: continuation)) {
+                continuation.resume(returning: .failure(.temporary("SMTP: the mailer is shutting down")))
+            }
+        }
+        try result.get()
+    }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<configuration.connections {
+                group.addTask { await self.serveConnections() }
+            }
+            group.addTask {
+                try? await gracefulShutdown()
+                for job in self.board.close() {
+                    job.finish(.failure(.temporary("SMTP: the mailer is shutting down")))
+                }
+            }
+        }
+    }
+
+    /// One connection slot: waits for a job, connects, serves jobs on that
+    /// connection until it idles or breaks, and starts over.
+    private func serveConnections() async {
+        while let first = await board.next() {
+            await serveConnection(startingWith: first)
+        }
+    }
+
+    private func serveConnection(startingWith first: Job) async {
+        var current: Job? = first
+        do {
+            let channel = try await connect()
+            try await channel.executeThenClose { replies, writer in
+                let session = SMTPSession(replies: replies, writer: writer, channel: channel.channel, configuration: configuration)
+                try await session.open()
+                while let job = current {
+                    do {
+                        try await session.send(job.mail)
+                        job.finish(.success(()))
+                    } catch let refusal as MailerError {
+                        job.finish(.failure(refusal))
+                    }
+                    current = await board.next(timeout: configuration.idleTimeout)
+                }
+                await session.quit()
+            }
+        } catch let error as MailerError {
+            current?.finish(.failure(error))
+        } catch let lost as SMTPSession.ConnectionLost {
+            current?.finish(.failure(.temporary("SMTP: \(lost.reason)")))
+        } catch {
+            logger.debug("SMTP connection failed", metadata: ["error": "\(error)"])
+            current?.finish(.failure(.temporary("SMTP: cannot reach \(configuration.host):\(configuration.port): \(Self.describe(error))")))
+        }
+    }
+
+    private func connect() async throws -> NIOAsyncChannel<SMTPReply, ByteBuffer> {
+        let configuration = self.configuration
+        var sslContext: NIOSSLContext?
+        if configuration.security == .tls {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = configuration.trustRoots
+            sslContext = try NIOSSLContext(configuration: tls)
+        }
+        let context = sslContext
+        let timeout = configuration.commandTimeout
+        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.nanoseconds(Int64(timeout / .nanoseconds(1))))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let context {
+                        let host = configuration.host
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: context, serverHostname: host.isIPAddress ? nil : host)
+                        )
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
+                    return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return error.description }
+        if error is ChannelError { return "connection timed out" }
+        return "\(error)"
+    }
+}
+
+extension SMTPMailer: CustomStringConvertible {
+    public var description: String { "SMTPMailer(\(configuration))" }
+}

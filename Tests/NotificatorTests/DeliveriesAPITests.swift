@@ -1,0 +1,116 @@
+import EmbeddedMigrations
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Notificator
+import SQLiteStore
+import ServiceKit
+import Synchronization
+import TestSupport
+import Testing
+
+/// A mailer that keeps what it is given.
+final class RecordingMailer: Mailer {
+    private let sent = Mutex<[OutgoingMail]>([])
+    var mails: [OutgoingMail] { sent.withLock { $0 } }
+
+    func send(_ mail: OutgoingMail) async throws(MailerError) {
+        sent.withLock { $0.append(mail) }
+    }
+}
+
+@Suite struct DeliveriesAPITests {
+    /// The notificator's API on a database holding `taken` (as relayed from
+    /// the named source) before it starts.
+    func withNotificatorAPI(
+        taken: [(source: String, messages: [OutboxMessage])] = [],
+        _ test: @escaping @Sendable (any TestClientProtocol, SQLiteDeliveryRepository) async throws -> Void
+    ) async throws {
+        try await withMigratedDatabase(.notificator) { database in
+            let repository = SQLiteDeliveryRepository(database: database)
+            for (source, messages) in taken {
+                try await repository.ingest(messages, from: source, upTo: messages.map(\.id).max() ?? 0)
+            }
+            let routes = RouteTable()
+            let app = buildNotificatorService(
+                database: database,
+                options: NotificatorOptions(
+                    http: testHTTPConfiguration(), sources: [], internalToken: testInternalToken, mailer: RecordingMailer()),
+                routes: routes
+            )
+            try await app.test(.router) { client in
+                let document = try await client.get("/openapi.json")
+                let problems = try OpenAPIConformance.problems(document: Data(document.body.readableBytesView), routes: routes.all)
+                #expect(problems == [])
+                try await test(client, repository)
+            }
+        }
+    }
+
+    func message(_ id: Int64, to recipient: String) -> OutboxMessage {
+        OutboxMessage(id: id, topic: "user.welcome", recipient: recipient, subject: "Welcome", body: "Hi", createdAt: .now())
+    }
+
+    @Test func listsFiltersAndPages() async throws {
+        let taken = [
+            ("users", [message(1, to: "ann@example.com"), message(2, to: "bob@example.com")]),
+            ("bugs", [message(1, to: "ann@example.com")]),
+        ]
+        try await withNotificatorAPI(taken: taken) { client, repository in
+            try await ServiceHarness.eventually("all are sent") { try await repository.countsByStatus()[.sent] == 3 }
+            let delivery = try await client.get("/deliveries/1").object()
+            #expect(
+                Set(delivery.keys) == [
+                    "id", "source", "source_message_id", "topic", "recipient", "subject", "status", "attempts", "last_error",
+                    "next_attempt_at", "created_at", "sent_at",
+                ])
+            #expect(try await client.get("/deliveries?recipient=ann@example.com").items().count == 2)
+            #expect(try await client.get("/deliveries?source=bugs&recipient=ann@example.com").items().count == 1)
+            let page = try await client.get("/deliveries?limit=2").object()
+            #expect((page["items"] as? [Any])?.count == 2 && page.string("next_cursor") != nil)
+        }
+    }
+
+    @Test(arguments: ["status=lost", "limit=0", "cursor=nope", "colour=red"])
+    func badParametersAre400(query: String) async throws {
+        try await withNotificatorAPI { client, _ in
+            let response = try await client.get("/deliveries?\(query)")
+            #expect(response.status == .badRequest)
+            #expect(try response.problemCode() == "invalid_parameter")
+        }
+    }
+
+    @Test func unknownDeliveriesAre404() async throws {
+        try await withNotificatorAPI { client, _ in
+            for path in ["/deliveries/5", "/deliveries/x"] {
+                let response = try await client.get(path)
+                #expect(response.status == .notFound)
+                #expect(try response.problemCode() == "delivery_not_found")
+            }
+            let wrongMethod = try await client.send(.get, "/deliveries/1/retry")
+            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.headers[.allow] == "POST")
+        }
+    }
+}
+
+@Suite struct JobBoardAndWakeupTests {
+    @Test func aWakeupBeforeTheSleepIsKept() async {
+        let wakeup = Wakeup()
+        wakeup.wake()
+        let start = ContinuousClock.now
+        await wakeup.sleep(for: .seconds(30))
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
+    @Test func aSleepEndsWhenWokenOrTimedOut() async {
+        let wakeup = Wakeup()
+        async let slept: Void = wakeup.sleep(for: .seconds(30))
+        try? await Task.sleep(for: .milliseconds(20))
+        wakeup.wake()
+        await slept
+        let start = ContinuousClock.now
+        await wakeup.sleep(for: .milliseconds(50))
+        #expect(ContinuousClock.now - start >= .milliseconds(40))
+    }
+}

@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import Bugs
+import EmbeddedMigrations
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOHTTP1
+import Notificator
+import SQLiteStore
+import ServiceKit
+import ServiceLifecycle
+import TestSupport
+import Users
+
+/// The three services, in this process, on temporary databases and real
+/// sockets: what the notificator's flow tests stand on.
+enum ServiceHarness {
+    /// The users service, live on a free port.
+    static func withUsers(
+        _ body: @escaping @Sendable (_ url: String, _ client: any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await withMigratedDatabase(.users) { database in
+            let app = buildUsersService(
+                database: database, options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: testInternalToken)
+            )
+            try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)", client) }
+        }
+    }
+
+    /// The users service on exactly `port` (the live test framework always
+    /// picks its own), run as it runs in production; `body` gets its URL.
+    static func withUsers(port: Int, _ body: @escaping @Sendable (_ url: String) async throws -> Void) async throws {
+        try await withMigratedDatabase(.users) { database in
+            let listening = AsyncStream<Int>.makeStream()
+            var http = testHTTPConfiguration("users") { port in listening.continuation.yield(port) }
+            http.port = port
+            let app = buildUsersService(database: database, options: UsersServiceOptions(http: http, internalToken: testInternalToken))
+            let group = ServiceGroup(configuration: .init(services: [app], logger: quietLogger()))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var ports = listening.stream.makeAsyncIterator()
+                guard let bound = await ports.next() else { throw TestFailure("the users service did not start") }
+                do {
+                    try await body("http://127.0.0.1:\(bound)")
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
+    /// POSTs `json` to `url` and returns the status code.
+    @discardableResult
+    static func post(_ url: String, json: String) async throws -> Int {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return Int(response.status.code)
+    }
+
+    /// The bugs service, live, checking users at `usersURL`.
+    static func withBugs(
+        usersURL: String,
+        _ body: @escaping @Sendable (_ url: String, _ client: any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let users = HTTPUsersClient(baseURL: usersURL)
+        do {
+            try await withMigratedDatabase(.bugs) { database in
+                let app = buildBugsService(
+                    database: database, users: users,
+                    options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: testInternalToken)
+                )
+                try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)", client) }
+            }
+        } catch {
+            await users.shutdown()
+            throw error
+        }
+        await users.shutdown()
+    }
+
+    /// The notificator on `database` relaying `sources` into `mailer`;
+    /// `body` gets its API through the router.
+    static func withNotificator(
+        database: Database,
+        sources: [SourceConfiguration],
+        mailer: any Mailer,
+        retry: RetryPolicy = RetryPolicy(base: .milliseconds(20), max: .milliseconds(100), maxAttempts: 5),
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let app = buildNotificatorService(
+            database: database,
+            options: NotificatorOptions(
+                http: testHTTPConfiguration("notificator"), sources: sources, internalToken: testInternalToken,
+                mailer: mailer, retry: retry, pollWait: 2
+            )
+        )
+        try await app.test(.router) { client in try await body(client) }
+    }
+
+    /// A mailer sending to `sink`.
+    static func mailer(for sink: TestSMTPServer) throws -> SMTPMailer {
+        var configuration = try SMTPConfiguration(url: "smtp://127.0.0.1:\(sink.port)")
+        configuration.commandTimeout = .seconds(5)
+        return SMTPMailer(configuration: configuration, logger: quietLogger())
+    }
+
+    /// Polls `condition` every 10 ms until it holds, or fails after `timeout`.
+    static func eventually(
+        _ what: String,
+        timeout: Duration = .seconds(10),
+        _ condition: @Sendable () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("timed out waiting until \(what)")
+    }
+}
