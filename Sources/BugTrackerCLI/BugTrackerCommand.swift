@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Notificator
 import SQLiteStore
 import ServiceKit
 import ServiceLifecycle
@@ -21,7 +22,7 @@ public struct BugTrackerCommand: AsyncParsableCommand {
             Every option can also be set as BUGTRACKER_<OPTION> (--users-url ↔ BUGTRACKER_USERS_URL); \
             a flag wins over the environment.
             """,
-        subcommands: [Dev.self, UsersCommand.self, BugsCommand.self],
+        subcommands: [Dev.self, UsersCommand.self, BugsCommand.self, NotificatorCommand.self],
         defaultSubcommand: Dev.self
     )
 
@@ -101,6 +102,59 @@ struct BugsCommand: AsyncParsableCommand {
                         }),
                     internalToken: common.internalToken,
                     outboxRetention: outboxRetention.duration
+                )
+            )
+            return [app]
+        }
+    }
+}
+
+struct NotificatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notificator",
+        abstract: "Run the notificator alone: relay the services' outboxes and deliver the mail."
+    )
+
+    @OptionGroup var common: CommonServiceOptions
+
+    @Option(help: "The port to listen on.")
+    var port: Int = 8802
+
+    @Option(help: "The notificator database (made by `bugtracker-migrate up`).")
+    var db: String = "./data/notificator.db"
+
+    @Option(help: "An outbox feed to relay, NAME=URL; repeatable (BUGTRACKER_SOURCE takes a comma-separated list).")
+    var source: [String] = ["users=http://127.0.0.1:8800", "bugs=http://127.0.0.1:8801"]
+
+    @OptionGroup var mail: MailOptions
+
+    func validate() throws {
+        for text in source where SourceConfiguration(parsing: text) == nil {
+            throw ValidationError("--source \(text) is not NAME=http://host:port")
+        }
+        guard common.internalToken?.isEmpty == false else {
+            throw ValidationError("the notificator needs --internal-token: the token the users and bugs services were given")
+        }
+    }
+
+    func run() async throws {
+        ProcessSetup.bootstrapLogging(level: common.logLevel, format: common.logFormat)
+        let logger = ProcessSetup.logger("notificator")
+        let sources = source.compactMap(SourceConfiguration.init(parsing:))
+        try await ServiceRunner().run(logger: logger) { runner in
+            let database = try await ServiceDatabases.open(.notificator, path: db, synchronous: common.synchronous, migrate: false)
+            runner.onExit { await database.close() }
+            let mailer = try await mail.makeMailer(defaultMailDir: "./data/mail", logger: logger)
+            let app = buildNotificatorService(
+                database: database,
+                options: NotificatorOptions(
+                    http: HTTPServiceConfiguration(
+                        host: common.host, port: port, logger: logger,
+                        onListening: { port in
+                            logger.notice("notificator listening", metadata: ["address": "http://\(common.host):\(port)"])
+                        }),
+                    sources: sources, internalToken: common.internalToken ?? "", mailer: mailer,
+                    sender: mail.sender, retry: mail.retryPolicy
                 )
             )
             return [app]

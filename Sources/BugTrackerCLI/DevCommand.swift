@@ -3,6 +3,7 @@ import Bugs
 import EmbeddedMigrations
 import Foundation
 import Logging
+import Notificator
 import SQLiteStore
 import ServiceKit
 import ServiceLifecycle
@@ -43,6 +44,8 @@ struct Dev: AsyncParsableCommand {
     @Option(help: "full: a 2xx answer survives power loss; normal: it survives a crash of the process.")
     var synchronous: Synchronous = .full
 
+    @OptionGroup var mail: MailOptions
+
     func run() async throws {
         ProcessSetup.bootstrapLogging(level: logLevel, format: logFormat)
         let logger = ProcessSetup.logger("dev")
@@ -55,6 +58,9 @@ struct Dev: AsyncParsableCommand {
             let bugsDatabase = try await ServiceDatabases.open(
                 .bugs, path: DataDirectory.path(of: .bugs, in: dataDir), synchronous: synchronous, migrate: true)
             runner.onExit { await bugsDatabase.close() }
+            let notificatorDatabase = try await ServiceDatabases.open(
+                .notificator, path: DataDirectory.path(of: .notificator, in: dataDir), synchronous: synchronous, migrate: true)
+            runner.onExit { await notificatorDatabase.close() }
             let connectHost = host == "0.0.0.0" ? "127.0.0.1" : host
 
             let usersLogger = ProcessSetup.logger("users")
@@ -84,8 +90,25 @@ struct Dev: AsyncParsableCommand {
                     internalToken: token
                 )
             )
+            let notificatorLogger = ProcessSetup.logger("notificator")
+            let mailer = try await mail.makeMailer(defaultMailDir: dataDir + "/mail", logger: notificatorLogger)
+            let notificator = buildNotificatorService(
+                database: notificatorDatabase,
+                options: NotificatorOptions(
+                    http: HTTPServiceConfiguration(
+                        host: host, port: notificatorPort, logger: notificatorLogger,
+                        onListening: { port in
+                            notificatorLogger.notice("notificator listening", metadata: ["address": "http://\(host):\(port)"])
+                        }),
+                    sources: [
+                        SourceConfiguration(name: "users", url: "http://\(connectHost):\(usersPort)"),
+                        SourceConfiguration(name: "bugs", url: "http://\(connectHost):\(bugsPort)"),
+                    ],
+                    internalToken: token, mailer: mailer, sender: mail.sender, retry: mail.retryPolicy
+                )
+            )
             logger.notice("data in \(dataDir); stop with Ctrl-C")
-            return [users, bugs]
+            return [users, bugs, notificator]
         }
     }
 

@@ -41,3 +41,9 @@ public struct InternalToken: Sendable {
         return difference == 0
     }
 }
+
+extension InternalToken: CustomStringConvertible, CustomReflectable {
+    /// Never the token itself.
+    public var description: String { isConfigured ? "InternalToken(set)" : "InternalToken(none)" }
+    public var customMirror: Mirror { Mirror(self, children: ["isConfigured": isConfigured]) }
+}

@@ -30,3 +30,7 @@ public struct OutboxPruner: Service {
         }
     }
 }
+
+extension OutboxPruner: CustomStringConvertible {
+    public var description: String { "OutboxPruner(retention: \(retention))" }
+}

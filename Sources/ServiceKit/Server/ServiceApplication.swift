@@ -55,3 +55,7 @@ public struct ShutdownAction: Service {
         await action()
     }
 }
+
+extension ShutdownAction: CustomStringConvertible {
+    public var description: String { "ShutdownAction" }
+}
