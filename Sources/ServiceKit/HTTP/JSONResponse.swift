@@ -1,14 +1,14 @@
-import Foundation
 public import Hummingbird
 
 /// Responses with a JSON body.
 public enum JSONResponse {
-    /// `value` as JSON, with `status` and `headers`.
+    /// `value` as JSON, keys in the order it encodes them, with `status`
+    /// and `headers`.
     public static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let data = try JSONEncoder().encode(value)
+        let bytes = try OrderedJSONEncoder().encode(value)
         var headers = headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

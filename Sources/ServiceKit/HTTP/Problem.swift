@@ -21,19 +21,31 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
     }
 
     private struct Body: Encodable {
-        let type = "about:blank"
         let title: String
         let status: Int
         let detail: String
         let code: String
+
+        enum CodingKeys: String, CodingKey {
+            case type, title, status, detail, code
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode("about:blank", forKey: .type)
+            try container.encode(title, forKey: .title)
+            try container.encode(status, forKey: .status)
+            try container.encode(detail, forKey: .detail)
+            try container.encode(code, forKey: .code)
+        }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         let body = Body(title: status.reasonPhrase, status: status.code, detail: detail, code: code)
-        let data = try JSONEncoder().encode(body)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        let bytes = try OrderedJSONEncoder().encode(body)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     // MARK: The contract's problems

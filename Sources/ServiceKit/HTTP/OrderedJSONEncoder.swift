@@ -1,0 +1,228 @@
+/// Encodes `Encodable` values as compact JSON with object keys in the order
+/// the values encode them: a user reads `{"id": 1, "email": …}` as the
+/// contract writes it, and the same value always gives the same bytes.
+///
+/// Written straight into one byte array, without Foundation's intermediate
+/// tree. Containers are closed when the value that opened them has finished
+/// encoding, so nested containers must be used in order, as every
+/// straight-line `encode(to:)` does.
+public struct OrderedJSONEncoder: Sendable {
+    public init() {}
+
+    /// Why a value could not be written as JSON.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The JSON text of `value`.
+    public func encode(_ value: some Encodable) throws -> [UInt8] {
+        let sink = JSONSink()
+        sink.bytes.reserveCapacity(256)
+        try sink.write(value, codingPath: [])
+        return sink.bytes
+    }
+}
+
+/// The bytes being written, shared by the containers of one encoding.
+final class JSONSink {
+    var bytes: [UInt8] = []
+
+    func write<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+        switch value {
+        case let string as String: writeString(string)
+        case let integer as Int: writeInteger(integer)
+        case let integer as Int64: writeInteger(integer)
+        case let boolean as Bool: bytes += boolean ? Array("true".utf8) : Array("false".utf8)
+        case let double as Double: try writeDouble(double, codingPath: codingPath)
+        default:
+            let encoder = SinkEncoder(sink: self, codingPath: codingPath)
+            try value.encode(to: encoder)
+            encoder.state.close(into: self)
+        }
+    }
+
+    func writeString(_ string: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    func writeInteger(_ value: some BinaryInteger) {
+        bytes += Array(String(value).utf8)
+    }
+
+    func writeDouble(_ value: Double, codingPath: [any CodingKey]) throws {
+        guard value.isFinite else {
+            throw OrderedJSONEncoder.Failure(description: "\(codingPath.map(\.stringValue).joined(separator: ".")) is not a finite number")
+        }
+        if value == value.rounded(.towardZero) && abs(value) < 1e15 {
+            writeInteger(Int64(value))
+        } else {
+            bytes += Array("\(value)".utf8)
+        }
+    }
+
+    func writeNull() {
+        bytes += Array("null".utf8)
+    }
+}
+
+/// A container being written: how it ends, whether the next member needs
+/// a comma, and the nested container still open inside it, which is closed
+/// before the next member or the container's own end.
+final class ContainerState {
+    var closing: UInt8?
+    var needsComma = false
+    var child: ContainerState?
+
+    func open(_ opening: UInt8, closing: UInt8, in sink: JSONSink) {
+        if self.closing == nil {
+            sink.bytes.append(opening)
+            self.closing = closing
+        }
+    }
+
+    func close(into sink: JSONSink) {
+        closeChild(in: sink)
+        if let closing { sink.bytes.append(closing) }
+        self.closing = nil
+    }
+
+    func separate(in sink: JSONSink) {
+        closeChild(in: sink)
+        if needsComma { sink.bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+    }
+
+    /// Opens a nested container in this one.
+    func nest(_ opening: UInt8, closing: UInt8, in sink: JSONSink) -> ContainerState {
+        let nested = ContainerState()
+        nested.open(opening, closing: closing, in: sink)
+        child = nested
+        return nested
+    }
+
+    private func closeChild(in sink: JSONSink) {
+        child?.close(into: sink)
+        child = nil
+    }
+}
+
+struct SinkEncoder: Encoder {
+    let sink: JSONSink
+    let codingPath: [any CodingKey]
+    let state = ContainerState()
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        state.open(UInt8(ascii: "{"), closing: UInt8(ascii: "}"), in: sink)
+        return KeyedEncodingContainer(KeyedSinkContainer<Key>(sink: sink, state: state, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        state.open(UInt8(ascii: "["), closing: UInt8(ascii: "]"), in: sink)
+        return UnkeyedSinkContainer(sink: sink, state: state, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        SingleValueSinkContainer(sink: sink, codingPath: codingPath)
+    }
+}
+
+struct KeyedSinkContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let sink: JSONSink
+    let state: ContainerState
+    let codingPath: [any CodingKey]
+
+    private func key(_ key: Key) {
+        state.separate(in: sink)
+        sink.writeString(key.stringValue)
+        sink.bytes.append(UInt8(ascii: ":"))
+    }
+
+    mutating func encodeNil(forKey key: Key) throws {
+        self.key(key)
+        sink.writeNull()
+    }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        self.key(key)
+        try sink.write(value, codingPath: codingPath + [key])
+    }
+
+    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        guard let value else { return }
+        try encode(value, forKey: key)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        self.key(key)
+        let nested = state.nest(UInt8(ascii: "{"), closing: UInt8(ascii: "}"), in: sink)
+        return KeyedEncodingContainer(KeyedSinkContainer<NestedKey>(sink: sink, state: nested, codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        self.key(key)
+        let nested = state.nest(UInt8(ascii: "["), closing: UInt8(ascii: "]"), in: sink)
+        return UnkeyedSinkContainer(sink: sink, state: nested, codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder { SinkEncoder(sink: sink, codingPath: codingPath) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { SinkEncoder(sink: sink, codingPath: codingPath + [key]) }
+}
+
+struct UnkeyedSinkContainer: UnkeyedEncodingContainer {
+    let sink: JSONSink
+    let state: ContainerState
+    let codingPath: [any CodingKey]
+    var count = 0
+
+    private mutating func next() {
+        state.separate(in: sink)
+        count += 1
+    }
+
+    mutating func encodeNil() throws {
+        next()
+        sink.writeNull()
+    }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        next()
+        try sink.write(value, codingPath: codingPath)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        next()
+        let nested = state.nest(UInt8(ascii: "{"), closing: UInt8(ascii: "}"), in: sink)
+        return KeyedEncodingContainer(KeyedSinkContainer<NestedKey>(sink: sink, state: nested, codingPath: codingPath))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        next()
+        let nested = state.nest(UInt8(ascii: "["), closing: UInt8(ascii: "]"), in: sink)
+        return UnkeyedSinkContainer(sink: sink, state: nested, codingPath: codingPath)
+    }
+
+    mutating func superEncoder() -> any Encoder { SinkEncoder(sink: sink, codingPath: codingPath) }
+}
+
+struct SingleValueSinkContainer: SingleValueEncodingContainer {
+    let sink: JSONSink
+    let codingPath: [any CodingKey]
+
+    mutating func encodeNil() throws { sink.writeNull() }
+    mutating func encode<T: Encodable>(_ value: T) throws { try sink.write(value, codingPath: codingPath) }
+}

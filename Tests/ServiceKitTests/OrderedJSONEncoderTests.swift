@@ -1,0 +1,60 @@
+import Foundation
+import ServiceKit
+import Testing
+
+@Suite struct OrderedJSONEncoderTests {
+    struct Inner: Encodable {
+        let flag: Bool
+        let list: [Int]
+    }
+
+    struct Sample: Encodable {
+        let id: Int64
+        let name: String?
+        let score: Double
+        let inner: Inner
+        let tags: [String]
+        let missing: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, score, inner, tags, missing, nested
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(score, forKey: .score)
+            try container.encode(inner, forKey: .inner)
+            try container.encode(tags, forKey: .tags)
+            try container.encodeIfPresent(missing, forKey: .missing)
+            var nested = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .nested)
+            try nested.encode(1, forKey: .id)
+        }
+    }
+
+    func text(_ value: some Encodable) throws -> String {
+        String(decoding: try OrderedJSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    @Test func keysComeInTheOrderTheyAreEncoded() throws {
+        let sample = Sample(id: 7, name: nil, score: 1.5, inner: Inner(flag: true, list: [1, 2]), tags: ["a", "b"], missing: nil)
+        #expect(try text(sample) == #"{"id":7,"name":null,"score":1.5,"inner":{"flag":true,"list":[1,2]},"tags":["a","b"],"nested":{"id":1}}"#)
+    }
+
+    @Test func stringsAreEscapedAndReadBackExactly() throws {
+        let hostile = "quote \" backslash \\ newline \n tab \t nul \u{0} bell \u{7} ünïcode 🐛 \r\n"
+        let bytes = try OrderedJSONEncoder().encode(["value": hostile])
+        let decoded = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: String]
+        #expect(decoded?["value"] == hostile)
+        #expect(!bytes.contains(0) && !bytes.contains(0x0A))
+    }
+
+    @Test func numbersAndEdgeValues() throws {
+        #expect(try text([Int64.max, Int64.min]) == "[9223372036854775807,-9223372036854775808]")
+        #expect(try text([2.0, 0.1]) == "[2,0.1]")
+        #expect(throws: OrderedJSONEncoder.Failure.self) { try text([Double.nan]) }
+        #expect(try text([String]()) == "[]")
+        #expect(try text([Int?.none]) == "[null]")
+    }
+}
