@@ -33,7 +33,7 @@ enum BugMails {
         var reasons: [(UserReference, Reason)] = []
         if let assignee { reasons.append((assignee, .assigned)) }
         if let reporter { reasons.append((reporter, .reported)) }
-        return drafts(for: bug, reasons: reasons, headline: "New bug")
+        return drafts(for: bug, reasons: reasons, headline: "was filed")
     }
 
     static func changed(before: Bug, after: Bug, reporter: UserReference?, assignee: UserReference?) -> [MailDraft] {
@@ -47,7 +47,7 @@ enum BugMails {
             if let reporter, reporter.id == after.reporterID { reasons.append((reporter, reason)) }
             if let assignee, assignee.id == after.assigneeID { reasons.append((assignee, reason)) }
         }
-        return drafts(for: after, reasons: reasons, headline: "Bug changed")
+        return drafts(for: after, reasons: reasons, headline: "changed")
     }
 
     /// Which users a change must look up to mail: the reporter when the
@@ -82,7 +82,7 @@ enum BugMails {
                 body: """
                     \(greeting)
 
-                    \(headline) #\(bug.id): \(bug.title)
+                    Bug #\(bug.id) \(headline): \(bug.title)
                     \(lines)
 
                     Status: \(bug.status.label)
