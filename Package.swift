@@ -136,6 +136,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "smtp-sink",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/SMTPSink",
+            swiftSettings: swiftSettings
+        ),
+
         // Tests.
         .target(
             name: "TestSupport",

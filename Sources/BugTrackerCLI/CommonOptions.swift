@@ -52,7 +52,14 @@ struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringConvertibl
 enum ProcessSetup {
     /// Installs the log handler every logger of the process uses.
     static func bootstrapLogging(level: Logger.Level, format: LogFormat) {
-        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler = LineLogHandler(label: label, format: format, level: level)
+                handler.metadataProvider = provider
+                return handler
+            },
+            metadataProvider: .requestIdentity
+        )
     }
 
     static func logger(_ label: String) -> Logger {

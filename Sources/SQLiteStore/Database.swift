@@ -93,8 +93,9 @@ public final class Database: Sendable {
         try await submit(to: writes, exclusive: true, body)
     }
 
-    /// Runs `body` in a read transaction (one consistent snapshot) on one of
-    /// the reader connections.
+    /// Runs `body` on one of the reader connections. Each statement reads
+    /// one consistent snapshot; wrap several in `connection.transaction(.deferred)`
+    /// to read them all from one.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await submit(to: reads, exclusive: false, body)
     }
@@ -152,9 +153,10 @@ public final class Database: Sendable {
     private static func serveReads(_ queue: JobQueue<any DatabaseJob>, on connection: Connection) {
         while let job = queue.pop() {
             do {
-                try connection.transaction(.deferred) { try job.run(on: connection) }
+                try job.run(on: connection)
                 job.succeed()
             } catch {
+                connection.rollback()
                 job.fail(error)
             }
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a `Database` opens its file and serves work.
 public struct DatabaseConfiguration: Sendable {
     /// Durability of commits. `.full` (the default) fsyncs every commit, and
@@ -5,7 +7,10 @@ public struct DatabaseConfiguration: Sendable {
     public var synchronous: Synchronous
     /// How long a statement waits for another process's lock.
     public var busyTimeout: Duration
-    /// Read connections, each on its own thread.
+    /// Read connections, each on its own thread. By default half the
+    /// processors (at least one): more reader threads than that only contend
+    /// with the HTTP threads for the cores (measured: on 2 cores, one reader
+    /// serves 15-18k point reads/s, two serve 13k).
     public var readers: Int
     /// The most write transactions joined into one commit. 1 turns group
     /// commit off: every write then commits on its own.
@@ -13,10 +18,13 @@ public struct DatabaseConfiguration: Sendable {
     /// Create the file when it does not exist.
     public var create: Bool
 
+    /// Half the processors, at least one.
+    public static var defaultReaders: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
+
     public init(
         synchronous: Synchronous = .full,
         busyTimeout: Duration = .seconds(5),
-        readers: Int = 2,
+        readers: Int = DatabaseConfiguration.defaultReaders,
         maxBatchSize: Int = 256,
         create: Bool = true
     ) {

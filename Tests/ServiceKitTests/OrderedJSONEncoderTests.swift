@@ -39,7 +39,8 @@ import Testing
 
     @Test func keysComeInTheOrderTheyAreEncoded() throws {
         let sample = Sample(id: 7, name: nil, score: 1.5, inner: Inner(flag: true, list: [1, 2]), tags: ["a", "b"], missing: nil)
-        #expect(try text(sample) == #"{"id":7,"name":null,"score":1.5,"inner":{"flag":true,"list":[1,2]},"tags":["a","b"],"nested":{"id":1}}"#)
+        #expect(
+            try text(sample) == #"{"id":7,"name":null,"score":1.5,"inner":{"flag":true,"list":[1,2]},"tags":["a","b"],"nested":{"id":1}}"#)
     }
 
     @Test func stringsAreEscapedAndReadBackExactly() throws {

@@ -7,7 +7,8 @@ import Synchronization
 /// outcome: sent; pending again after a backoff on a temporary failure; dead
 /// on a permanent one or after the last attempt.
 ///
-/// Up to `maxInFlight` sends run at once. A delivery is marked sent only
+/// Up to `maxInFlight` sends run at once, taken from batches of due
+/// deliveries read `batchSize` at a time. A delivery is marked sent only
 /// after the mailer accepted it, so a crash between the two sends it again
 /// after restart: at least once, never lost.
 public struct DeliveryWorker: Service {
@@ -19,6 +20,7 @@ public struct DeliveryWorker: Service {
     private let metrics: DeliveryMetrics
     private let logger: Logger
     private let maxInFlight: Int
+    private let batchSize: Int
 
     public init(
         deliveries: any DeliveryRepository,
@@ -28,7 +30,8 @@ public struct DeliveryWorker: Service {
         wakeup: Wakeup,
         metrics: DeliveryMetrics,
         logger: Logger,
-        maxInFlight: Int = 32
+        maxInFlight: Int = 64,
+        batchSize: Int = 256
     ) {
         self.deliveries = deliveries
         self.mailer = mailer
@@ -38,38 +41,46 @@ public struct DeliveryWorker: Service {
         self.metrics = metrics
         self.logger = logger
         self.maxInFlight = max(1, maxInFlight)
+        self.batchSize = max(1, batchSize)
     }
 
-    /// The ids being sent right now, so they are not taken twice.
+    /// The ids taken and not yet finished, so they are not taken twice.
     private final class InFlight: Sendable {
         let ids = Mutex<Set<Int64>>([])
     }
 
     public func run() async throws {
         let inFlight = InFlight()
+        // Due deliveries are fetched a batch at a time into `waiting`, and
+        // started as sends finish: one query per batch, not one per send.
+        var waiting: [Delivery] = []
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let busy = inFlight.ids.withLock { $0 }
-                let capacity = maxInFlight - busy.count
-                var took = 0
-                if capacity > 0 {
+                if waiting.isEmpty {
                     do {
-                        let due = try await deliveries.due(at: .now(), limit: capacity, excluding: busy)
-                        took = due.count
-                        for delivery in due {
-                            inFlight.ids.withLock { _ = $0.insert(delivery.id) }
-                            group.addTask {
-                                await attempt(delivery)
-                                inFlight.ids.withLock { _ = $0.remove(delivery.id) }
-                                wakeup.wake()
-                            }
-                        }
+                        let taken = inFlight.ids.withLock { $0 }
+                        waiting = try await deliveries.due(at: .now(), limit: batchSize, excluding: taken)
                     } catch {
                         logger.error("cannot read due deliveries", metadata: ["error": "\(error)"])
                     }
                 }
-                if took == capacity && took > 0 { continue }
-                await sleepUntilDue()
+                let fetchedNone = waiting.isEmpty
+                while !waiting.isEmpty && inFlight.ids.withLock({ $0.count }) < maxInFlight {
+                    let delivery = waiting.removeFirst()
+                    inFlight.ids.withLock { _ = $0.insert(delivery.id) }
+                    group.addTask {
+                        await attempt(delivery)
+                        inFlight.ids.withLock { _ = $0.remove(delivery.id) }
+                        wakeup.wake()
+                    }
+                }
+                if fetchedNone {
+                    await sleepUntilDue()
+                } else if !waiting.isEmpty {
+                    // Every slot is busy: a finishing send wakes us.
+                    let wakeup = self.wakeup
+                    await cancelWhenGracefulShutdown { await wakeup.sleep(for: .seconds(5)) }
+                }
             }
         }
     }

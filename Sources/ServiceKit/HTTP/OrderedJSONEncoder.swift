@@ -17,8 +17,8 @@ public struct OrderedJSONEncoder: Sendable {
     /// The JSON text of `value`.
     public func encode(_ value: some Encodable) throws -> [UInt8] {
         let sink = JSONSink()
-        sink.bytes.reserveCapacity(256)
-        try sink.write(value, codingPath: [])
+        sink.bytes.reserveCapacity(512)
+        try sink.write(value)
         return sink.bytes
     }
 }
@@ -27,15 +27,23 @@ public struct OrderedJSONEncoder: Sendable {
 final class JSONSink {
     var bytes: [UInt8] = []
 
-    func write<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
-        switch value {
-        case let string as String: writeString(string)
-        case let integer as Int: writeInteger(integer)
-        case let integer as Int64: writeInteger(integer)
-        case let boolean as Bool: bytes += boolean ? Array("true".utf8) : Array("false".utf8)
-        case let double as Double: try writeDouble(double, codingPath: codingPath)
-        default:
-            let encoder = SinkEncoder(sink: self, codingPath: codingPath)
+    func write<T: Encodable>(_ value: T) throws {
+        // Metatype comparisons rather than `as?` casts: the common leaves
+        // are written without a dynamic cast or an encoder.
+        if T.self == String.self {
+            writeString(unsafeBitCast(value, to: String.self))
+        } else if T.self == Int64.self {
+            writeInteger(unsafeBitCast(value, to: Int64.self))
+        } else if T.self == Int.self {
+            writeInteger(unsafeBitCast(value, to: Int.self))
+        } else if T.self == Timestamp.self {
+            writeString(unsafeBitCast(value, to: Timestamp.self).rfc3339)
+        } else if T.self == Bool.self {
+            bytes += unsafeBitCast(value, to: Bool.self) ? Array("true".utf8) : Array("false".utf8)
+        } else if T.self == Double.self {
+            try writeDouble(unsafeBitCast(value, to: Double.self))
+        } else {
+            let encoder = SinkEncoder(sink: self)
             try value.encode(to: encoder)
             encoder.state.close(into: self)
         }
@@ -52,7 +60,9 @@ final class JSONSink {
             case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
             case 0..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                bytes += [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
+                ]
             default: bytes.append(byte)
             }
         }
@@ -63,9 +73,9 @@ final class JSONSink {
         bytes += Array(String(value).utf8)
     }
 
-    func writeDouble(_ value: Double, codingPath: [any CodingKey]) throws {
+    func writeDouble(_ value: Double) throws {
         guard value.isFinite else {
-            throw OrderedJSONEncoder.Failure(description: "\(codingPath.map(\.stringValue).joined(separator: ".")) is not a finite number")
+            throw OrderedJSONEncoder.Failure(description: "\(value) is not a number JSON can hold")
         }
         if value == value.rounded(.towardZero) && abs(value) < 1e15 {
             writeInteger(Int64(value))
@@ -120,31 +130,33 @@ final class ContainerState {
     }
 }
 
+/// Coding paths are not tracked: nothing here reads them, and building one
+/// per field would cost an array per value.
 struct SinkEncoder: Encoder {
     let sink: JSONSink
-    let codingPath: [any CodingKey]
     let state = ContainerState()
+    var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         state.open(UInt8(ascii: "{"), closing: UInt8(ascii: "}"), in: sink)
-        return KeyedEncodingContainer(KeyedSinkContainer<Key>(sink: sink, state: state, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedSinkContainer<Key>(sink: sink, state: state))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         state.open(UInt8(ascii: "["), closing: UInt8(ascii: "]"), in: sink)
-        return UnkeyedSinkContainer(sink: sink, state: state, codingPath: codingPath)
+        return UnkeyedSinkContainer(sink: sink, state: state)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleValueSinkContainer(sink: sink, codingPath: codingPath)
+        SingleValueSinkContainer(sink: sink)
     }
 }
 
 struct KeyedSinkContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let sink: JSONSink
     let state: ContainerState
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
 
     private func key(_ key: Key) {
         state.separate(in: sink)
@@ -159,7 +171,35 @@ struct KeyedSinkContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         self.key(key)
-        try sink.write(value, codingPath: codingPath + [key])
+        try sink.write(value)
+    }
+
+    // The concrete overloads are what a model's `encode(to:)` calls through
+    // the container's box; without them each would go through the generic
+    // path, unspecialized across modules.
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        self.key(key)
+        sink.writeString(value)
+    }
+
+    mutating func encode(_ value: Int64, forKey key: Key) throws {
+        self.key(key)
+        sink.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        self.key(key)
+        sink.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        self.key(key)
+        sink.bytes += value ? Array("true".utf8) : Array("false".utf8)
+    }
+
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        self.key(key)
+        try sink.writeDouble(value)
     }
 
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
@@ -167,26 +207,28 @@ struct KeyedSinkContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try encode(value, forKey: key)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         self.key(key)
         let nested = state.nest(UInt8(ascii: "{"), closing: UInt8(ascii: "}"), in: sink)
-        return KeyedEncodingContainer(KeyedSinkContainer<NestedKey>(sink: sink, state: nested, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedSinkContainer<NestedKey>(sink: sink, state: nested))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         self.key(key)
         let nested = state.nest(UInt8(ascii: "["), closing: UInt8(ascii: "]"), in: sink)
-        return UnkeyedSinkContainer(sink: sink, state: nested, codingPath: codingPath + [key])
+        return UnkeyedSinkContainer(sink: sink, state: nested)
     }
 
-    mutating func superEncoder() -> any Encoder { SinkEncoder(sink: sink, codingPath: codingPath) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { SinkEncoder(sink: sink, codingPath: codingPath + [key]) }
+    mutating func superEncoder() -> any Encoder { SinkEncoder(sink: sink) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { SinkEncoder(sink: sink) }
 }
 
 struct UnkeyedSinkContainer: UnkeyedEncodingContainer {
     let sink: JSONSink
     let state: ContainerState
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
     var count = 0
 
     private mutating func next() {
@@ -201,28 +243,31 @@ struct UnkeyedSinkContainer: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         next()
-        try sink.write(value, codingPath: codingPath)
+        try sink.write(value)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         next()
         let nested = state.nest(UInt8(ascii: "{"), closing: UInt8(ascii: "}"), in: sink)
-        return KeyedEncodingContainer(KeyedSinkContainer<NestedKey>(sink: sink, state: nested, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedSinkContainer<NestedKey>(sink: sink, state: nested))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         next()
         let nested = state.nest(UInt8(ascii: "["), closing: UInt8(ascii: "]"), in: sink)
-        return UnkeyedSinkContainer(sink: sink, state: nested, codingPath: codingPath)
+        return UnkeyedSinkContainer(sink: sink, state: nested)
     }
 
-    mutating func superEncoder() -> any Encoder { SinkEncoder(sink: sink, codingPath: codingPath) }
+    mutating func superEncoder() -> any Encoder { SinkEncoder(sink: sink) }
 }
 
 struct SingleValueSinkContainer: SingleValueEncodingContainer {
     let sink: JSONSink
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
 
     mutating func encodeNil() throws { sink.writeNull() }
-    mutating func encode<T: Encodable>(_ value: T) throws { try sink.write(value, codingPath: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try sink.write(value) }
+    mutating func encode(_ value: String) throws { sink.writeString(value) }
+    mutating func encode(_ value: Int64) throws { sink.writeInteger(value) }
+    mutating func encode(_ value: Int) throws { sink.writeInteger(value) }
 }

@@ -7,8 +7,9 @@ import W3CTraceContext
 ///
 /// The id is the caller's `X-Request-ID` when it is sensible (printable
 /// ASCII, at most 128 characters), else a new one. The trace continues the
-/// caller's `traceparent` with a new span, else starts a new trace. Both go
-/// into the request's logger, so every log line of the request carries them.
+/// caller's `traceparent` with a new span, else starts a new trace. Both are
+/// bound to the task handling the request (`RequestScope`), where the
+/// loggers' metadata provider finds them for every line the request logs.
 public struct RequestIdentityMiddleware: RouterMiddleware {
     public typealias Context = ServiceRequestContext
 
@@ -20,34 +21,27 @@ public struct RequestIdentityMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let requestID = request.headers[.requestID].flatMap(Self.acceptable) ?? Self.newRequestID()
+        let requestID = request.headers[.requestID].flatMap(Self.acceptable) ?? RequestIDs.requestID()
         let trace: TraceContext
         if let parent = request.headers[.traceparent],
             let incoming = try? TraceContext(traceParentHeaderValue: parent, traceStateHeaderValue: request.headers[.tracestate])
         {
-            trace = TraceContext(traceID: incoming.traceID, spanID: .random(), flags: incoming.flags, state: incoming.state)
+            trace = TraceContext(traceID: incoming.traceID, spanID: RequestIDs.spanID(), flags: incoming.flags, state: incoming.state)
         } else {
-            trace = TraceContext(traceID: .random(), spanID: .random(), flags: [], state: TraceState())
+            trace = TraceContext(traceID: RequestIDs.traceID(), spanID: RequestIDs.spanID(), flags: [], state: TraceState())
         }
         context.requestID = requestID
         context.trace = trace
-        context.logger[metadataKey: "hb.request.id"] = nil
-        context.logger[metadataKey: "request_id"] = .string(requestID)
-        context.logger[metadataKey: "trace_id"] = .stringConvertible(trace.traceID)
-        var response = try await next(request, context)
-        response.headers[.requestID] = requestID
-        return response
+        let identity = context.outgoing
+        return try await RequestScope.$identity.withValue(identity) {
+            var response = try await next(request, context)
+            response.headers[.requestID] = requestID
+            return response
+        }
     }
 
     static func acceptable(_ id: String) -> String? {
         guard !id.isEmpty, id.utf8.count <= 128, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         return id
-    }
-
-    static func newRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt64
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -1,5 +1,6 @@
 public import HTTPTypes
 public import Hummingbird
+public import Logging
 public import W3CTraceContext
 
 /// The request context every service uses: Hummingbird's core storage, plus
@@ -39,7 +40,22 @@ public struct OutgoingRequestIdentity: Sendable {
 
     /// A `traceparent` for the outgoing call: the same trace, a new span.
     public var traceparent: String {
-        TraceContext(traceID: trace.traceID, spanID: .random(), flags: trace.flags, state: trace.state).traceParentHeaderValue
+        TraceContext(traceID: trace.traceID, spanID: RequestIDs.spanID(), flags: trace.flags, state: trace.state).traceParentHeaderValue
+    }
+}
+
+/// The identity of the request the current task serves, for log lines:
+/// `requestMetadataProvider` adds its ids to every line logged while a
+/// request is handled.
+public enum RequestScope {
+    @TaskLocal public static var identity: OutgoingRequestIdentity?
+}
+
+extension Logger.MetadataProvider {
+    /// `request_id` and `trace_id` of the request being served, if any.
+    public static let requestIdentity = Logger.MetadataProvider {
+        guard let identity = RequestScope.identity else { return [:] }
+        return ["request_id": .string(identity.requestID), "trace_id": .stringConvertible(identity.trace.traceID)]
     }
 }
 

@@ -35,6 +35,8 @@ public struct LineLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        // Hummingbird's own id; ours (request_id) comes from the provider.
+        merged["hb.request.id"] = nil
         for key in merged.keys.sorted() {
             fields.append((key, merged[key]!.description))
         }

@@ -7,12 +7,11 @@ public import ServiceLifecycle
 /// the same operational routes, the same server setup.
 public enum ServiceApplication {
     /// A router with the middleware every service runs, outermost first:
-    /// request id and trace, access log, metrics, then problem+json errors.
+    /// request id and trace, the log line and metrics, then problem+json errors.
     public static func router(metrics: ServiceMetrics, routes: RouteTable) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: RequestIdentityMiddleware())
-        router.add(middleware: AccessLogMiddleware<ServiceRequestContext>())
-        router.add(middleware: RequestMetricsMiddleware<ServiceRequestContext>(factory: metrics.factory))
+        router.add(middleware: RequestRecordingMiddleware<ServiceRequestContext>(factory: metrics.factory))
         router.add(middleware: ProblemMiddleware(routes: routes))
         return router
     }

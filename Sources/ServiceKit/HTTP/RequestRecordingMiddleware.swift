@@ -1,10 +1,13 @@
 public import Hummingbird
+import Logging
 public import Metrics
 import Synchronization
 
-/// Counts requests and times them by route, method and status:
-/// `http_requests_total` and the `http_request_duration_seconds` histogram.
-public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Records every request once it is answered: one log line (method, path,
+/// status, duration, with the request and trace ids the logger adds), and
+/// the metrics by route, method and status: `http_requests_total` and the
+/// `http_request_duration_seconds` histogram.
+public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
     private let metrics: RequestMetrics
 
     public init(factory: any MetricsFactory) {
@@ -18,13 +21,33 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
     ) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
         metrics.record(
             route: context.endpointPath ?? "unmatched",
             method: request.method.rawValue,
             status: response.status.code,
-            duration: ContinuousClock.now - start
+            duration: elapsed
         )
+        if context.logger.logLevel <= .info {
+            let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            context.logger.info(
+                "request",
+                metadata: [
+                    "method": .string(request.method.rawValue),
+                    "path": .string(request.uri.path),
+                    "status": .stringConvertible(response.status.code),
+                    "duration_ms": .string(Self.milliseconds(microseconds)),
+                ]
+            )
+        }
         return response
+    }
+
+    /// Microseconds as milliseconds with three decimals.
+    static func milliseconds(_ microseconds: Int64) -> String {
+        let whole = microseconds / 1000
+        let fraction = String(microseconds % 1000)
+        return "\(whole)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }
 

@@ -1,0 +1,8 @@
+-- GET /users/{id} for random ids among the first USERS (environment).
+local users = tonumber(os.getenv("USERS") or "1000")
+function init(args)
+  math.randomseed(os.time() + math.random(1, 100000))
+end
+function request()
+  return wrk.format("GET", "/users/" .. math.random(1, users))
+end
