@@ -17,6 +17,7 @@ enum DatabaseAccess {
             throw CommandFailure(describeDatabaseError(error, path: path))
         }
         do {
+            try await database.checkIntegrity()
             let result = try await body(database)
             await database.close()
             return result

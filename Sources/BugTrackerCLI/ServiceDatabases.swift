@@ -20,6 +20,7 @@ enum ServiceDatabases {
             throw CommandFailure(describeDatabaseError(error, path: path))
         }
         do {
+            try await database.checkIntegrity()
             let migrator = try MigrationCatalog.migrator(for: service)
             if migrate {
                 try await database.migrate(with: migrator)

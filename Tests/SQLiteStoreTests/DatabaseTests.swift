@@ -1,3 +1,4 @@
+import Foundation
 import SQLiteStore
 import Synchronization
 import TestSupport
@@ -202,6 +203,52 @@ import Testing
                 Issue.record("expected a refusal")
             } catch ResultCode.misuse {
             }
+        }
+    }
+    /// What opening and checking `path` throws, if anything.
+    func refusal(of path: String) async -> SQLiteError? {
+        do {
+            let database = try await Database.open(path: path)
+            var refusal: SQLiteError?
+            do { try await database.checkIntegrity() } catch let error as SQLiteError { refusal = error } catch {}
+            await database.close()
+            return refusal
+        } catch {
+            return error as? SQLiteError
+        }
+    }
+
+    enum Damage: String, CaseIterable, Sendable {
+        case truncated, overwrittenPages
+    }
+
+    @Test(arguments: Damage.allCases)
+    func aDamagedFileIsRefusedAsCorrupt(damage: Damage) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("damaged.db")
+            let database = try await Database.open(path: path)
+            try await database.write { connection in
+                try connection.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT")
+                for index in 0..<2_000 {
+                    try connection.execute("INSERT INTO items (name) VALUES (?)", [.text(String(repeating: "x", count: 100) + "\(index)")])
+                }
+            }
+            try await database.checkIntegrity()
+            await database.close()
+            #expect(await refusal(of: path) == nil)
+
+            let handle = try #require(FileHandle(forUpdatingAtPath: path))
+            switch damage {
+            case .truncated:
+                // As a copy that stopped half way leaves it: SQLite itself refuses at open.
+                try handle.truncate(atOffset: try handle.seekToEnd() / 2)
+            case .overwrittenPages:
+                // Pages in the middle gone bad: only reading them finds it, which the check does.
+                try handle.seek(toOffset: 10 * 4096)
+                try handle.write(contentsOf: Data(repeating: 0xFF, count: 2 * 4096))
+            }
+            try handle.close()
+            #expect(await refusal(of: path)?.code == .corrupt)
         }
     }
 }
