@@ -1,31 +1,10 @@
 import EmbeddedMigrations
 public import Hummingbird
-import Logging
-import Metrics
 public import SQLiteStore
 public import ServiceKit
 
 /// What the users service needs besides its database.
-public struct UsersServiceOptions: Sendable {
-    public var http: HTTPServiceConfiguration
-    /// Guards the outbox feed; nil closes it.
-    public var internalToken: String?
-    /// How long acknowledged outbox rows are kept.
-    public var outboxRetention: Duration
-    public var metrics: ServiceMetrics
-
-    public init(
-        http: HTTPServiceConfiguration,
-        internalToken: String?,
-        outboxRetention: Duration = .seconds(7 * 86_400),
-        metrics: ServiceMetrics = ServiceMetrics()
-    ) {
-        self.http = http
-        self.internalToken = internalToken
-        self.outboxRetention = outboxRetention
-        self.metrics = metrics
-    }
-}
+public typealias UsersServiceOptions = OutboxServiceOptions
 
 /// The users service on `database`, which must be migrated: its API, its
 /// outbox feed, its operational routes, and the outbox pruner beside them.
@@ -37,27 +16,12 @@ public func buildUsersService(
 ) -> Application<RouterResponder<ServiceRequestContext>> {
     let outbox = SQLiteOutboxRepository(database: database)
     let users = SQLiteUserRepository(database: database, outbox: outbox)
-    let router = ServiceApplication.router(metrics: options.metrics, routes: routes)
-    let pending = Gauge(label: "outbox_pending_messages", factory: options.metrics.factory)
-    router.addRoutes(UsersController(repository: users).endpoints)
-    router.addRoutes(OutboxFeedController(outbox: outbox, token: InternalToken(options.internalToken)).endpoints)
-    router.addRoutes(
-        OperationsController(
-            metrics: options.metrics,
-            openAPIDocument: PackageResources.openapi_json,
-            isReady: { await database.isCurrent(for: .users) },
-            beforeScrape: {
-                if let count = try? await outbox.pendingCount() { pending.record(Int64(count)) }
-            }
-        ).endpoints
-    )
-    return ServiceApplication.make(
-        router: router,
-        routes: routes,
-        configuration: options.http,
-        services: [
-            OutboxPruner(outbox: outbox, retention: options.outboxRetention, logger: options.http.logger),
-            ShutdownAction { outbox.signal.shutDown() },
-        ]
+    return ServiceApplication.makeOutboxService(
+        api: UsersController(repository: users).endpoints,
+        outbox: outbox,
+        openAPIDocument: PackageResources.openapi_json,
+        isReady: { await database.isCurrent(for: .users) },
+        options: options,
+        routes: routes
     )
 }
