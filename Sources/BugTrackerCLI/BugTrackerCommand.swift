@@ -52,11 +52,7 @@ struct UsersCommand: AsyncParsableCommand {
             let app = buildUsersService(
                 database: database,
                 options: UsersServiceOptions(
-                    http: HTTPServiceConfiguration(
-                        host: common.host, port: port, logger: logger,
-                        onListening: { port in
-                            logger.notice("users service listening", metadata: ["address": "http://\(common.host):\(port)"])
-                        }),
+                    http: .announcing("users service", host: common.host, port: port, logger: logger),
                     internalToken: common.internalToken,
                     outboxRetention: outboxRetention.duration
                 )
@@ -95,11 +91,7 @@ struct BugsCommand: AsyncParsableCommand {
                 database: database,
                 users: users,
                 options: BugsServiceOptions(
-                    http: HTTPServiceConfiguration(
-                        host: common.host, port: port, logger: logger,
-                        onListening: { port in
-                            logger.notice("bugs service listening", metadata: ["address": "http://\(common.host):\(port)"])
-                        }),
+                    http: .announcing("bugs service", host: common.host, port: port, logger: logger),
                     internalToken: common.internalToken,
                     outboxRetention: outboxRetention.duration
                 )
@@ -148,11 +140,7 @@ struct NotificatorCommand: AsyncParsableCommand {
             let app = buildNotificatorService(
                 database: database,
                 options: NotificatorOptions(
-                    http: HTTPServiceConfiguration(
-                        host: common.host, port: port, logger: logger,
-                        onListening: { port in
-                            logger.notice("notificator listening", metadata: ["address": "http://\(common.host):\(port)"])
-                        }),
+                    http: .announcing("notificator", host: common.host, port: port, logger: logger),
                     sources: sources, internalToken: common.internalToken ?? "", mailer: mailer,
                     sender: mail.sender, retry: mail.retryPolicy
                 )

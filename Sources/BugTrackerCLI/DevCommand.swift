@@ -67,11 +67,7 @@ struct Dev: AsyncParsableCommand {
             let users = buildUsersService(
                 database: usersDatabase,
                 options: UsersServiceOptions(
-                    http: HTTPServiceConfiguration(
-                        host: host, port: usersPort, logger: usersLogger,
-                        onListening: { port in
-                            usersLogger.notice("users service listening", metadata: ["address": "http://\(host):\(port)"])
-                        }),
+                    http: .announcing("users service", host: host, port: usersPort, logger: usersLogger),
                     internalToken: token
                 )
             )
@@ -82,11 +78,7 @@ struct Dev: AsyncParsableCommand {
                 database: bugsDatabase,
                 users: usersClient,
                 options: BugsServiceOptions(
-                    http: HTTPServiceConfiguration(
-                        host: host, port: bugsPort, logger: bugsLogger,
-                        onListening: { port in
-                            bugsLogger.notice("bugs service listening", metadata: ["address": "http://\(host):\(port)"])
-                        }),
+                    http: .announcing("bugs service", host: host, port: bugsPort, logger: bugsLogger),
                     internalToken: token
                 )
             )
@@ -95,11 +87,7 @@ struct Dev: AsyncParsableCommand {
             let notificator = buildNotificatorService(
                 database: notificatorDatabase,
                 options: NotificatorOptions(
-                    http: HTTPServiceConfiguration(
-                        host: host, port: notificatorPort, logger: notificatorLogger,
-                        onListening: { port in
-                            notificatorLogger.notice("notificator listening", metadata: ["address": "http://\(host):\(port)"])
-                        }),
+                    http: .announcing("notificator", host: host, port: notificatorPort, logger: notificatorLogger),
                     sources: [
                         SourceConfiguration(name: "users", url: "http://\(connectHost):\(usersPort)"),
                         SourceConfiguration(name: "bugs", url: "http://\(connectHost):\(bugsPort)"),
