@@ -159,25 +159,6 @@ public final class Connection {
         }
     }
 
-    /// Runs `body` in a savepoint inside the current transaction (or as its
-    /// own transaction outside one): released when it returns, rolled back
-    /// to when it throws, leaving the enclosing transaction as it was.
-    public func savepoint<T>(_ name: String = "savepoint", _ body: () throws -> T) throws -> T {
-        let quoted = "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-        try execute("SAVEPOINT \(quoted)")
-        do {
-            let result = try body()
-            try execute("RELEASE \(quoted)")
-            return result
-        } catch {
-            if isInTransaction {
-                try? execute("ROLLBACK TO \(quoted)")
-                try? execute("RELEASE \(quoted)")
-            }
-            throw error
-        }
-    }
-
     /// Rolls the open transaction back, if there is one. A rollback cannot
     /// usefully fail: SQLite leaves autocommit on either way.
     func rollback() {

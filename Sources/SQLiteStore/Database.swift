@@ -1,4 +1,6 @@
 import Foundation
+public import ServiceLifecycle
+import Synchronization
 
 /// A SQLite database file served by one writer thread and a pool of reader
 /// threads, each with its own connection, in WAL mode so reads run in
@@ -16,6 +18,12 @@ import Foundation
 /// }
 /// await database.close()
 /// ```
+///
+/// A caller that is cancelled while its work waits is answered at once with
+/// `CancellationError` and the work is skipped; a read already running is
+/// interrupted (`sqlite3_interrupt`). As a ServiceLifecycle `Service`, the
+/// database closes when its service group shuts down: put it first in the
+/// group, so that it closes after the services that use it have stopped.
 public final class Database: Sendable {
     /// The database file.
     public let path: String
@@ -23,6 +31,8 @@ public final class Database: Sendable {
     private let writes: JobQueue<any DatabaseJob>
     private let reads: JobQueue<any DatabaseJob>
     private let threads: DispatchGroup
+    /// The reads running now, so that `close()` can interrupt them.
+    private let runningReads: RunningJobs
 
     private init(path: String, configuration: DatabaseConfiguration) {
         self.path = path
@@ -30,6 +40,7 @@ public final class Database: Sendable {
         self.writes = JobQueue()
         self.reads = JobQueue()
         self.threads = DispatchGroup()
+        self.runningReads = RunningJobs()
     }
 
     /// Opens the database at `path` (creating it unless told not to) and
@@ -66,13 +77,13 @@ public final class Database: Sendable {
         var readerOptions = writerOptions
         readerOptions.create = false
         readerOptions.queryOnly = true
-        let reads = self.reads
+        let (reads, running) = (self.reads, self.runningReads)
         for index in 0..<configuration.readers {
             try await SQLiteThread.start(
                 name: "sqlite-reader-\(index)",
                 exits: threads,
                 open: { [path, readerOptions] in try Connection(path: path, options: readerOptions) },
-                serve: { connection in Self.serveReads(reads, on: connection) }
+                serve: { connection in Self.serveReads(reads, on: connection, running: running) }
             )
         }
     }
@@ -84,27 +95,30 @@ public final class Database: Sendable {
     /// `body` may run more than once when SQLite aborts a shared transaction
     /// (a full disk, say), so it must not act outside the database.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await submit(to: writes, exclusive: false, body)
+        try await submit(to: writes, exclusive: false, interruptible: false, body)
     }
 
     /// Runs `body` alone on the writer connection, outside any transaction,
     /// for work that manages its own transactions (migrations).
     public func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await submit(to: writes, exclusive: true, body)
+        try await submit(to: writes, exclusive: true, interruptible: false, body)
     }
 
     /// Runs `body` on one of the reader connections. Each statement reads
     /// one consistent snapshot; wrap several in `connection.transaction(.deferred)`
     /// to read them all from one.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await submit(to: reads, exclusive: false, body)
+        try await submit(to: reads, exclusive: false, interruptible: true, body)
     }
 
-    /// Finishes the queued work, closes every connection and waits for the
-    /// threads to end. Later calls fail with `ResultCode.misuse`.
+    /// Refuses new work, interrupts the reads running now (whoever asked for
+    /// them is gone by the time a service closes its database), finishes the
+    /// queued work, closes every connection and waits for the threads to
+    /// end. Later calls fail with `ResultCode.misuse`.
     public func close() async {
         writes.close()
         reads.close()
+        runningReads.cancelAll()
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             threads.notify(queue: .global()) { done.resume() }
         }
@@ -120,13 +134,23 @@ public final class Database: Sendable {
     private func submit<T: Sendable>(
         to queue: JobQueue<any DatabaseJob>,
         exclusive: Bool,
+        interruptible: Bool,
         _ body: @escaping @Sendable (Connection) throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let job = ContinuationJob(isExclusive: exclusive, body: body, continuation: continuation)
-            if !queue.push(job) {
-                job.fail(SQLiteError(code: .misuse, message: "the database \(path) is closed"))
+        let job = ContinuationJob(isExclusive: exclusive, isInterruptible: interruptible, body: body)
+        do {
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    job.attach(continuation)
+                    if !queue.push(job) {
+                        job.fail(SQLiteError(code: .misuse, message: "the database \(path) is closed"))
+                    }
+                }
+            } onCancel: {
+                job.cancel()
             }
+        } catch ResultCode.interrupt where Task.isCancelled {
+            throw CancellationError()
         }
     }
 
@@ -150,8 +174,11 @@ public final class Database: Sendable {
         }
     }
 
-    private static func serveReads(_ queue: JobQueue<any DatabaseJob>, on connection: Connection) {
+    private static func serveReads(_ queue: JobQueue<any DatabaseJob>, on connection: Connection, running: RunningJobs) {
         while let job = queue.pop() {
+            guard job.begin(on: connection) else { continue }
+            running.insert(job)
+            defer { running.remove(job) }
             do {
                 try job.run(on: connection)
                 job.succeed()
@@ -163,6 +190,7 @@ public final class Database: Sendable {
     }
 
     private static func runAlone(_ job: any DatabaseJob, on connection: Connection) {
+        guard job.begin(on: connection) else { return }
         do {
             try job.run(on: connection)
             job.succeed()
@@ -170,5 +198,32 @@ public final class Database: Sendable {
             connection.rollback()
             job.fail(error)
         }
+    }
+}
+
+extension Database: Service {
+    /// Waits for the service group's graceful shutdown (or cancellation),
+    /// then closes the database.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+}
+
+/// The jobs running on reader threads.
+final class RunningJobs: Sendable {
+    private let jobs = Mutex<[ObjectIdentifier: any DatabaseJob]>([:])
+
+    func insert(_ job: any DatabaseJob) {
+        jobs.withLock { $0[ObjectIdentifier(job)] = job }
+    }
+
+    func remove(_ job: any DatabaseJob) {
+        _ = jobs.withLock { $0.removeValue(forKey: ObjectIdentifier(job)) }
+    }
+
+    /// Cancels (so interrupts) every job running now.
+    func cancelAll() {
+        for job in jobs.withLock({ Array($0.values) }) { job.cancel() }
     }
 }

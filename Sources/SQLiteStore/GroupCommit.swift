@@ -21,6 +21,8 @@ enum GroupCommit {
             while index < pending.endIndex {
                 let job = pending[index]
                 index += 1
+                // Its caller went away while it waited: it never runs.
+                guard job.begin(on: connection) else { continue }
                 do {
                     if isolated { try connection.execute("SAVEPOINT job") }
                     try job.run(on: connection)

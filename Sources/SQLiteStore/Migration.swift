@@ -2,6 +2,10 @@ import Crypto
 
 /// One schema change: the SQL of `Migrations/<service>/<NNNN>_<name>.sql`.
 public struct Migration: Sendable, Hashable {
+    /// The file it was read from, from the repository root, as messages
+    /// name it: `Migrations/<service>/<NNNN>_<name>.sql`, or the shared file
+    /// it is a copy of.
+    public let path: String
     /// The service whose database it changes (the folder name).
     public let service: String
     /// The number it is applied in order of (`NNNN`).
@@ -13,7 +17,8 @@ public struct Migration: Sendable, Hashable {
     /// SHA-256 of the file's bytes, in lower-case hex.
     public let checksum: String
 
-    public init(service: String, version: Int, name: String, sql: String) {
+    public init(service: String, version: Int, name: String, sql: String, path: String? = nil) {
+        self.path = path ?? "Migrations/\(service)/\(Self.fileName(version: version, name: name))"
         self.service = service
         self.version = version
         self.name = name
@@ -25,9 +30,16 @@ public struct Migration: Sendable, Hashable {
     }
 
     /// A migration from a file named `NNNN_name.sql`; nil for any other name.
-    public init?(service: String, fileName: String, sql: String) {
+    public init?(service: String, fileName: String, sql: String, path: String? = nil) {
         guard let (version, name) = Self.parse(fileName: fileName) else { return nil }
-        self.init(service: service, version: version, name: name, sql: sql)
+        self.init(service: service, version: version, name: name, sql: sql, path: path)
+    }
+
+    /// The same SQL as `service`'s migration `version`, keeping the path of
+    /// the file it comes from: how a service takes a migration of a module it
+    /// shares (the outbox's) into its own sequence.
+    public func placed(in service: String, version: Int) -> Migration {
+        Migration(service: service, version: version, name: name, sql: sql, path: path)
     }
 
     /// The version and name in a file name `NNNN_name.sql`.
@@ -45,9 +57,6 @@ public struct Migration: Sendable, Hashable {
 
     /// The file's name, `NNNN_name.sql`.
     public var fileName: String { Self.fileName(version: version, name: name) }
-
-    /// The file's path from the repository root, as messages name it.
-    public var path: String { "Migrations/\(service)/\(fileName)" }
 
     /// `NNNN_name.sql` for a version and a name.
     public static func fileName(version: Int, name: String) -> String {

@@ -4,6 +4,11 @@
 ///
 /// Safe to run from two processes at once: each migration is applied under
 /// `BEGIN IMMEDIATE`, after checking again that nobody applied it meanwhile.
+///
+/// Foreign keys are off while a migration runs, so that it can rebuild a
+/// table others refer to (SQLite's twelve steps: create the new table, copy,
+/// drop the old, rename); `PRAGMA foreign_key_check` runs before the commit,
+/// and any reference left pointing at nothing fails the migration.
 public struct Migrator: Sendable {
     /// The service whose migrations these are.
     public let service: String
@@ -119,35 +124,61 @@ public struct Migrator: Sendable {
         try checkAppliedOnes(try status(on: connection))
         var applied: [Migration] = []
         for migration in migrations {
-            let didApply = try connection.transaction(.immediate) { () throws -> Bool in
-                // Another process may have applied it since we looked.
-                if let checksum = try connection.queryFirst(
-                    "SELECT checksum FROM schema_migrations WHERE version = ?",
-                    [.integer(Int64(migration.version))],
-                    { $0.text(0) }
-                ) {
-                    guard checksum == migration.checksum else {
-                        throw MigrationError.checksumMismatch(path: migration.path, recorded: checksum, current: migration.checksum)
+            let didApply = try withForeignKeysOff(on: connection) {
+                try connection.transaction(.immediate) { () throws -> Bool in
+                    // Another process may have applied it since we looked.
+                    if let checksum = try connection.queryFirst(
+                        "SELECT checksum FROM schema_migrations WHERE version = ?",
+                        [.integer(Int64(migration.version))],
+                        { try $0.text("checksum") }
+                    ) {
+                        guard checksum == migration.checksum else {
+                            throw MigrationError.checksumMismatch(path: migration.path, recorded: checksum, current: migration.checksum)
+                        }
+                        return false
                     }
-                    return false
+                    do {
+                        try connection.executeScript(migration.sql)
+                    } catch let error as SQLiteError {
+                        throw MigrationError.failed(path: migration.path, message: error.message)
+                    }
+                    try checkForeignKeys(after: migration, on: connection)
+                    try connection.execute(
+                        """
+                        INSERT INTO schema_migrations (version, name, checksum, applied_at)
+                        VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                        """,
+                        [.integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum)]
+                    )
+                    return true
                 }
-                do {
-                    try connection.executeScript(migration.sql)
-                } catch let error as SQLiteError {
-                    throw MigrationError.failed(path: migration.path, message: error.message)
-                }
-                try connection.execute(
-                    """
-                    INSERT INTO schema_migrations (version, name, checksum, applied_at)
-                    VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                    """,
-                    [.integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum)]
-                )
-                return true
             }
             if didApply { applied.append(migration) }
         }
         return applied
+    }
+
+    /// Runs `body` with foreign keys off (a no-op inside a transaction, so it
+    /// is done around it), and turns them back on as they were.
+    private func withForeignKeysOff<T>(on connection: Connection, _ body: () throws -> T) throws -> T {
+        let wasOn = try connection.queryFirst("PRAGMA foreign_keys") { $0.int(0) } == 1
+        guard wasOn else { return try body() }
+        try connection.execute("PRAGMA foreign_keys = OFF")
+        defer { try? connection.execute("PRAGMA foreign_keys = ON") }
+        return try body()
+    }
+
+    /// Fails `migration` when it left a row whose foreign key points at nothing.
+    private func checkForeignKeys(after migration: Migration, on connection: Connection) throws {
+        let violations = try connection.query("PRAGMA foreign_key_check") { row in
+            (table: try row.text("table"), rowid: try row.optionalInt64("rowid"), parent: try row.text("parent"))
+        }
+        guard let first = violations.first else { return }
+        throw MigrationError.failed(
+            path: migration.path,
+            message: "it leaves \(violations.count) row(s) whose foreign key points at nothing "
+                + "(first: \(first.table) row \(first.rowid.map(String.init) ?? "?") → \(first.parent))"
+        )
     }
 
     private func checkAppliedOnes(_ entries: [Entry]) throws {
@@ -171,7 +202,9 @@ public struct Migrator: Sendable {
             ) { _ in true } ?? false
         guard hasTable else { return [] }
         return try connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version") { row in
-            Applied(version: row.int(0), name: row.text(1), checksum: row.text(2), appliedAt: row.text(3))
+            Applied(
+                version: try row.int("version"), name: try row.text("name"), checksum: try row.text("checksum"),
+                appliedAt: try row.text("applied_at"))
         }
     }
 }

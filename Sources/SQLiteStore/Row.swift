@@ -61,6 +61,9 @@ public struct Row {
 
     // By name: each looks the index up in the statement's column map.
 
+    /// The index of the column named `name`; throws when there is none.
+    public func columnIndex(_ name: String) throws -> Int32 { try statement.columnIndex(named: name) }
+
     public func isNull(_ name: String) throws -> Bool { isNull(try statement.columnIndex(named: name)) }
     public func int64(_ name: String) throws -> Int64 { int64(try statement.columnIndex(named: name)) }
     public func int(_ name: String) throws -> Int { int(try statement.columnIndex(named: name)) }

@@ -7,16 +7,6 @@ public enum SQLiteValue: Sendable, Hashable {
     case null
 }
 
-extension SQLiteValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
-    ExpressibleByStringLiteral, ExpressibleByNilLiteral, ExpressibleByBooleanLiteral
-{
-    public init(integerLiteral value: Int64) { self = .integer(value) }
-    public init(floatLiteral value: Double) { self = .real(value) }
-    public init(stringLiteral value: String) { self = .text(value) }
-    public init(nilLiteral: ()) { self = .null }
-    public init(booleanLiteral value: Bool) { self = .integer(value ? 1 : 0) }
-}
-
 /// A Swift value that binds to a statement parameter as one `SQLiteValue`.
 public protocol SQLiteValueConvertible {
     var sqliteValue: SQLiteValue { get }

@@ -131,25 +131,6 @@ import Testing
         }
     }
 
-    @Test func savepointRollsBackAloneInsideATransaction() async throws {
-        struct Failure: Error {}
-        try await withScratchTable { connection in
-            try connection.transaction {
-                try connection.execute("INSERT INTO scratch (id, value) VALUES (1, 'kept')")
-                #expect(throws: Failure.self) {
-                    try connection.savepoint("inner") {
-                        try connection.execute("INSERT INTO scratch (id, value) VALUES (2, 'dropped')")
-                        throw Failure()
-                    }
-                }
-                try connection.savepoint("second") {
-                    try connection.execute("INSERT INTO scratch (id, value) VALUES (3, 'kept too')")
-                }
-            }
-            #expect(try connection.query("SELECT id FROM scratch ORDER BY id") { $0.int(0) } == [1, 3])
-        }
-    }
-
     @Test func wellKnownPragmasAreSet() async throws {
         try await withTemporaryDirectory { directory in
             let connection = try Connection(

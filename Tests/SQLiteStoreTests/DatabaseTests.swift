@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import SQLiteStore
+import ServiceLifecycle
 import Synchronization
 import TestSupport
 import Testing
@@ -205,6 +207,91 @@ import Testing
             }
         }
     }
+
+    // MARK: Cancellation and shutdown
+
+    /// A query that never ends on its own: it counts an endless sequence.
+    static let endlessQuery = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+
+    @Test(.timeLimit(.minutes(1))) func aCancelledReadIsInterrupted() async throws {
+        try await withItemsTable { database in
+            let started = Counter()
+            let read = Task {
+                try await database.read { connection -> Int in
+                    started.value.add(1, ordering: .sequentiallyConsistent)
+                    return try connection.queryFirst(Self.endlessQuery) { $0.int(0) } ?? 0
+                }
+            }
+            while started.value.load(ordering: .sequentiallyConsistent) == 0 { await Task.yield() }
+            read.cancel()
+            await #expect(throws: CancellationError.self) { try await read.value }
+            // The reader is free again.
+            let remaining = try await names(in: database)
+            #expect(remaining == [])
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func workWhoseCallerWentAwayWhileItWaitedNeverRuns() async throws {
+        try await withItemsTable { database in
+            let gate = DispatchSemaphore(value: 0)
+            let entered = Counter()
+            // Holds the writer until the gate opens.
+            let blocker = Task {
+                try await database.write { connection in
+                    entered.value.add(1, ordering: .sequentiallyConsistent)
+                    gate.wait()
+                    try connection.execute("INSERT INTO items (name) VALUES ('first')")
+                }
+            }
+            while entered.value.load(ordering: .sequentiallyConsistent) == 0 { await Task.yield() }
+            let waiting = Task {
+                try await database.write { connection in try connection.execute("INSERT INTO items (name) VALUES ('cancelled')") }
+            }
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { try await waiting.value }
+            gate.signal()
+            try await blocker.value
+            let stored = try await names(in: database)
+            #expect(stored == ["first"])
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func closingInterruptsAReadStillRunning() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try await Database.open(path: directory.file("closing.db"))
+            let started = Counter()
+            let read = Task {
+                try await database.read { connection -> Int in
+                    started.value.add(1, ordering: .sequentiallyConsistent)
+                    return try connection.queryFirst(Self.endlessQuery) { $0.int(0) } ?? 0
+                }
+            }
+            while started.value.load(ordering: .sequentiallyConsistent) == 0 { await Task.yield() }
+            await database.close()
+            do {
+                _ = try await read.value
+                Issue.record("the endless read returned")
+            } catch ResultCode.interrupt {
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func asAServiceItClosesWhenItsGroupShutsDown() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try await Database.open(path: directory.file("service.db"))
+            let group = ServiceGroup(services: [database], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let running = Task { try await group.run() }
+            _ = try await database.read { _ in 1 }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            do {
+                _ = try await database.read { _ in 1 }
+                Issue.record("the database still answers after the shutdown")
+            } catch ResultCode.misuse {
+            }
+        }
+    }
+
     /// What opening and checking `path` throws, if anything.
     func refusal(of path: String) async -> SQLiteError? {
         do {

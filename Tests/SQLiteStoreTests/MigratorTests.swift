@@ -126,7 +126,7 @@ import Testing
     @Test func twoConcurrentRunsOnOneFileApplyEachMigrationOnce() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("shared.db")
-            let migrator = try MigrationCatalog.migrator(for: .bugs)
+            let migrator = try Migrator(service: "bugs", migrations: MigrationCatalog.migrations(in: "bugs"))
             // Two databases on one file stand for two processes.
             let a = try await Database.open(path: path)
             let b = try await Database.open(path: path)
@@ -149,9 +149,9 @@ import Testing
         #expect(Migration.fileName(version: 7, name: "add_x") == "0007_add_x.sql")
     }
 
-    @Test(arguments: ServiceName.allCases)
-    func embeddedMigrationsApplyCleanly(service: ServiceName) async throws {
-        let migrator = try MigrationCatalog.migrator(for: service)
+    @Test(arguments: ["users", "bugs", "notificator"])
+    func embeddedMigrationsApplyCleanly(service: String) async throws {
+        let migrator = try Migrator(service: service, migrations: MigrationCatalog.migrations(in: service))
         #expect(!migrator.migrations.isEmpty)
         #expect(migrator.migrations.map(\.version) == Array(1...migrator.migrations.count))
         try await withEmptyDatabase { database in
@@ -164,6 +164,85 @@ import Testing
                 ) { $0.text(0) }
             }
             #expect(loose.isEmpty)
+        }
+    }
+
+    // MARK: Foreign keys
+
+    let parentsAndChildren = Migration(
+        service: "demo", version: 1, name: "create_parents",
+        sql: """
+            CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT;
+            CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parents (id)) STRICT;
+            INSERT INTO parents (id, name) VALUES (1, 'one'), (2, 'two');
+            INSERT INTO children (parent_id) VALUES (1), (2), (2);
+            """
+    )
+
+    @Test func aMigrationCanRebuildATableOthersReferTo() async throws {
+        // SQLite's twelve steps: a new table, a copy, the old one dropped, the
+        // new one renamed. With foreign keys on, DROP TABLE parents would fail
+        // (or cascade); the migrator turns them off around the migration.
+        let rebuild = Migration(
+            service: "demo", version: 2, name: "rebuild_parents",
+            sql: """
+                CREATE TABLE new_parents (id INTEGER PRIMARY KEY, name TEXT NOT NULL CHECK (length(name) <= 50), note TEXT) STRICT;
+                INSERT INTO new_parents (id, name) SELECT id, name FROM parents;
+                DROP TABLE parents;
+                ALTER TABLE new_parents RENAME TO parents;
+                """
+        )
+        try await withEmptyDatabase { database in
+            let migrator = try Migrator(service: "demo", migrations: [parentsAndChildren, rebuild])
+            #expect(try await database.migrate(with: migrator).map(\.version) == [1, 2])
+            let (children, foreignKeys, problems) = try await database.read { connection in
+                (
+                    try connection.queryFirst("SELECT count(*) AS n FROM children JOIN parents ON parents.id = children.parent_id") {
+                        try $0.int("n")
+                    },
+                    try connection.queryFirst("PRAGMA foreign_keys") { $0.int(0) },
+                    try connection.query("PRAGMA foreign_key_check") { $0.text(0) }
+                )
+            }
+            #expect(children == 3 && problems.isEmpty)
+            #expect(foreignKeys == 1, "foreign keys are on again after the migration")
+        }
+    }
+
+    @Test func aMigrationThatLeavesADanglingReferenceFailsAndChangesNothing() async throws {
+        let orphaning = Migration(
+            service: "demo", version: 2, name: "drop_a_parent",
+            sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY) STRICT; DELETE FROM parents WHERE id = 2;"
+        )
+        try await withEmptyDatabase { database in
+            try await database.migrate(with: Migrator(service: "demo", migrations: [parentsAndChildren]))
+            do {
+                try await database.migrate(with: Migrator(service: "demo", migrations: [parentsAndChildren, orphaning]))
+                Issue.record("expected the migration to fail")
+            } catch let error as MigrationError {
+                #expect(error.description.contains("Migrations/demo/0002_drop_a_parent.sql failed"))
+                #expect(error.description.contains("2 row(s) whose foreign key points at nothing (first: children row"))
+            }
+            let (parents, notes) = try await database.read { connection in
+                (
+                    try connection.queryFirst("SELECT count(*) FROM parents") { $0.int(0) },
+                    try connection.queryFirst("SELECT count(*) FROM sqlite_schema WHERE name = 'notes'") { $0.int(0) }
+                )
+            }
+            #expect(parents == 2 && notes == 0)
+        }
+    }
+
+    @Test func sharedMigrationsKeepTheChecksumOfTheCopiesTheyReplace() throws {
+        // users and bugs applied byte-identical copies of the outbox's SQL as
+        // their 0002; the shared file must give the same checksum, or every
+        // existing database would refuse to start.
+        let applied = "81d031899b4f750d3dbcb1a631baa68464baa2e3b3776654bab8ef9ea5d54847"
+        for service in ["users", "bugs"] {
+            let outbox = MigrationCatalog.migrations(in: service).first { $0.version == 2 }
+            #expect(outbox?.name == "create_outbox")
+            #expect(outbox?.path == "Migrations/outbox/0001_create_outbox.sql")
+            #expect(outbox?.checksum == applied)
         }
     }
 }
