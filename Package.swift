@@ -15,7 +15,7 @@ let package = Package(
         .executable(name: "bugtracker-migrate", targets: ["bugtracker-migrate"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -38,7 +38,11 @@ let package = Package(
         // The data layer: connections, statements, the writer and readers, migrations.
         .target(
             name: "SQLiteStore",
-            dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Migrations/: the SQL files, compiled into the binaries by the plugin.
@@ -51,11 +55,12 @@ let package = Package(
         ),
         .executableTarget(name: "embed-migrations", swiftSettings: swiftSettings),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["embed-migrations"]),
-        // What the three services share.
+        // What every service shares: HTTP conventions, operations, service definitions.
         .target(
             name: "ServiceKit",
             dependencies: [
-                "SQLiteStore", "EmbeddedMigrations",
+                "SQLiteStore",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,13 +72,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The outbox: its table, the writer, the feed, the pruner.
         .target(
-            name: "Users",
+            name: "Outbox",
             dependencies: [
                 "ServiceKit", "SQLiteStore", "EmbeddedMigrations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Users",
+            dependencies: [
+                "ServiceKit", "Outbox", "SQLiteStore", "EmbeddedMigrations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
@@ -81,14 +97,14 @@ let package = Package(
         .target(
             name: "Bugs",
             dependencies: [
-                "ServiceKit", "SQLiteStore", "EmbeddedMigrations",
+                "ServiceKit", "Outbox", "SQLiteStore", "EmbeddedMigrations",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
@@ -96,7 +112,7 @@ let package = Package(
         .target(
             name: "Notificator",
             dependencies: [
-                "ServiceKit", "SQLiteStore", "EmbeddedMigrations",
+                "ServiceKit", "Outbox", "SQLiteStore", "EmbeddedMigrations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -110,16 +126,13 @@ let package = Package(
             resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
-        // Command-line parsing for both executables.
+        // The command line of both executables, and the one list of services.
         .target(
             name: "BugTrackerCLI",
             dependencies: [
-                "SQLiteStore", "EmbeddedMigrations", "ServiceKit", "Users", "Bugs", "Notificator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "SQLiteStore", "ServiceKit", "Users", "Bugs", "Notificator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -128,10 +141,10 @@ let package = Package(
         .executableTarget(name: "bugtracker", dependencies: ["BugTrackerCLI"], swiftSettings: swiftSettings),
         .executableTarget(name: "bugtracker-migrate", dependencies: ["BugTrackerCLI"], swiftSettings: swiftSettings),
 
-        // Benchmarks (see Benchmarks/README.md).
+        // Benchmarks (Benchmarks/run drives them; see the README's Performance section).
         .executableTarget(
             name: "store-write-benchmark",
-            dependencies: ["SQLiteStore", "EmbeddedMigrations", "ServiceKit", "Users"],
+            dependencies: ["SQLiteStore", "Outbox", "ServiceKit", "Users"],
             path: "Benchmarks/StoreWrite",
             swiftSettings: swiftSettings
         ),
@@ -160,7 +173,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteStoreTests",
-            dependencies: ["SQLiteStore", "EmbeddedMigrations", "TestSupport"],
+            dependencies: [
+                "SQLiteStore", "EmbeddedMigrations", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -169,19 +186,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OutboxTests",
+            dependencies: ["Outbox", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "UsersTests",
-            dependencies: ["Users", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["Users", "Outbox", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BugsTests",
-            dependencies: ["Bugs", "Users", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["Bugs", "Users", "Outbox", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NotificatorTests",
             dependencies: [
-                "Notificator", "Users", "Bugs", "TestSupport",
+                "Notificator", "Users", "Bugs", "Outbox", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -192,6 +214,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BugTrackerCLITests", dependencies: ["BugTrackerCLI", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BugTrackerCLITests",
+            dependencies: [
+                "BugTrackerCLI", "Outbox", "ServiceKit", "SQLiteStore", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

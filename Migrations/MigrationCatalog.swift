@@ -1,28 +1,15 @@
 public import SQLiteStore
 
-/// The three services, by the names their migration folders, databases and
-/// commands use.
-public enum ServiceName: String, CaseIterable, Sendable, CustomStringConvertible {
-    case users
-    case bugs
-    case notificator
-
-    public var description: String { rawValue }
-}
-
 /// The migrations in `Migrations/`, compiled into the binary by the
-/// EmbedMigrations build plugin.
+/// EmbedMigrations build plugin: one folder per service, and one per module
+/// whose tables several services share (`outbox`).
 public enum MigrationCatalog {
-    /// The migrations of `service`, in version order.
-    public static func migrations(for service: ServiceName) -> [Migration] {
+    /// The migrations of `Migrations/<folder>/`, in version order; a
+    /// `NNNN_name.shared` file there is the shared migration it names.
+    public static func migrations(in folder: String) -> [Migration] {
         embeddedMigrationFiles
-            .filter { $0.service == service.rawValue }
-            .compactMap { Migration(service: $0.service, fileName: $0.fileName, sql: $0.sql) }
+            .filter { $0.folder == folder }
+            .compactMap { Migration(service: folder, fileName: $0.fileName, sql: $0.sql, path: $0.path) }
             .sorted { $0.version < $1.version }
-    }
-
-    /// A migrator over the migrations of `service`.
-    public static func migrator(for service: ServiceName) throws -> Migrator {
-        try Migrator(service: service.rawValue, migrations: migrations(for: service))
     }
 }

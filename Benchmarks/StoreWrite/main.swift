@@ -10,6 +10,7 @@
 //       `grouped`  16 callers, group commit on.
 // Prints transactions (users) per second.
 import Foundation
+import Outbox
 import SQLiteStore
 import ServiceKit
 import Users

@@ -1,7 +1,6 @@
-import EmbeddedMigrations
 import Foundation
 
-/// The folder holding the three databases (and the mail, in dev mode).
+/// The folder holding the services' databases (and the mail, in dev mode).
 enum DataDirectory {
     /// Creates `path` and its parents when missing; a failure names the path.
     static func create(_ path: String) throws {
@@ -23,7 +22,7 @@ enum DataDirectory {
     }
 
     /// `<folder>/<service>.db`.
-    static func path(of service: ServiceName, in folder: String) -> String {
-        URL(fileURLWithPath: folder).appendingPathComponent("\(service.rawValue).db").path
+    static func path(of service: String, in folder: String) -> String {
+        URL(fileURLWithPath: folder).appendingPathComponent("\(service).db").path
     }
 }

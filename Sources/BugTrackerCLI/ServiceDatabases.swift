@@ -1,14 +1,19 @@
-import EmbeddedMigrations
 import Foundation
 import SQLiteStore
 import ServiceKit
 
 /// Opening a service's database at start.
 enum ServiceDatabases {
-    /// Opens `path` for `service`. With `migrate`, pending migrations are
-    /// applied (dev mode); without, a schema that is behind or ahead makes
-    /// the service refuse to start, saying what to do.
-    static func open(_ service: ServiceName, path: String, synchronous: Synchronous, migrate: Bool) async throws -> Database {
+    /// Opens `path` for the service named `service`. With `migrate`, pending
+    /// migrations are applied (dev mode); without, a schema that is behind or
+    /// ahead makes the service refuse to start, saying what to do.
+    static func open(
+        _ service: String,
+        migrator: Migrator,
+        path: String,
+        synchronous: Synchronous,
+        migrate: Bool
+    ) async throws -> Database {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if migrate { try DataDirectory.create(directory) }
         let database: Database
@@ -21,7 +26,6 @@ enum ServiceDatabases {
         }
         do {
             try await database.checkIntegrity()
-            let migrator = try MigrationCatalog.migrator(for: service)
             if migrate {
                 try await database.migrate(with: migrator)
             } else {

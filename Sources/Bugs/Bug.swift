@@ -1,7 +1,8 @@
+public import Hummingbird
 public import ServiceKit
 
 /// A filed bug.
-public struct Bug: Sendable, Hashable, Codable {
+public struct Bug: Sendable, Hashable, Codable, ResponseEncodable {
     public var id: Int64
     public var title: String
     public var description: String?
@@ -14,43 +15,14 @@ public struct Bug: Sendable, Hashable, Codable {
     /// Starts at 1 and grows by one with each change; the ETag.
     public var version: Int
 
-    public init(
-        id: Int64, title: String, description: String?, status: BugStatus, priority: BugPriority,
-        reporterID: Int64?, assigneeID: Int64?, createdAt: Timestamp, updatedAt: Timestamp, version: Int
-    ) {
-        self.id = id
-        self.title = title
-        self.description = description
-        self.status = status
-        self.priority = priority
-        self.reporterID = reporterID
-        self.assigneeID = assigneeID
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.version = version
-    }
-
+    /// In the contract's order, which the encoding follows.
     enum CodingKeys: String, CodingKey {
-        case id, title, description, status, priority, version
+        case id, title, description, status, priority
         case reporterID = "reporter_id"
         case assigneeID = "assignee_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        // Every key is always present, null when unset, as the contract shows.
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(title, forKey: .title)
-        try container.encode(description, forKey: .description)
-        try container.encode(status, forKey: .status)
-        try container.encode(priority, forKey: .priority)
-        try container.encode(reporterID, forKey: .reporterID)
-        try container.encode(assigneeID, forKey: .assigneeID)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-        try container.encode(version, forKey: .version)
+        case version
     }
 
     /// This bug with `changes` made at `time`: version + 1, `updated_at`

@@ -1,3 +1,4 @@
+import Outbox
 import ServiceKit
 
 /// The e-mails bug changes queue, and who gets them. The one place their

@@ -108,15 +108,15 @@ struct BugsController<Repository: BugRepository>: Sendable {
 
     // MARK: Handlers
 
-    @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        try await create(try await request.decodeJSON(as: CreateRequest.self), context: context)
+    @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
+        try await create(try await request.decode(as: CreateRequest.self, context: context), context: context)
     }
 
-    @Sendable func createFromSeedRoute(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        try await create(try await request.decodeJSON(as: SeedCreateRequest.self).request, context: context)
+    @Sendable func createFromSeedRoute(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
+        try await create(try await request.decode(as: SeedCreateRequest.self, context: context).request, context: context)
     }
 
-    private func create(_ body: CreateRequest, context: ServiceRequestContext) async throws -> Response {
+    private func create(_ body: CreateRequest, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
         let newBug = try NewBug(
             title: body.title, description: body.description, priority: body.priority,
             reporterID: body.reporterID, assigneeID: body.assigneeID
@@ -128,15 +128,15 @@ struct BugsController<Repository: BugRepository>: Sendable {
         let bug = try await repository.create(newBug) { bug in
             BugMails.created(bug, reporter: foundReporter, assignee: foundAssignee)
         }
-        return try JSONResponse.make(bug, status: .created, headers: [.location: "/bugs/\(bug.id)", .eTag: Self.eTag(bug)])
+        return EditedResponse(status: .created, headers: [.location: "/bugs/\(bug.id)", .eTag: Self.eTag(bug)], response: bug)
     }
 
-    @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
         let bug = try await existingBug(context)
-        return try JSONResponse.make(bug, headers: [.eTag: Self.eTag(bug)])
+        return EditedResponse(headers: [.eTag: Self.eTag(bug)], response: bug)
     }
 
-    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<Bug> {
         let query = try ListQuery(request, filters: ["status", "priority", "reporter_id", "assignee_id"])
         let filter = BugFilter(
             status: try query.choice("status", as: BugStatus.self),
@@ -144,12 +144,12 @@ struct BugsController<Repository: BugRepository>: Sendable {
             reporterID: try query.id("reporter_id"),
             assigneeID: try query.id("assignee_id")
         )
-        return try JSONResponse.make(ListResponse(try await repository.list(filter: filter, after: query.afterID, limit: query.limit)))
+        return ListResponse(try await repository.list(filter: filter, after: query.afterID, limit: query.limit))
     }
 
-    @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
         let expected = try Self.ifMatchVersion(request)
-        let changes = try await request.decodeJSON(as: PatchRequest.self).changes
+        let changes = try await request.decode(as: PatchRequest.self, context: context).changes
         // Without If-Match, a change that raced another is worked out again
         // on the newer bug, a few times; with it, the race is the client's 412.
         for _ in 0..<3 {
@@ -171,7 +171,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
                 let bug = try await repository.update(id: current.id, changes: changes, expectedVersion: current.version) { before, after in
                     BugMails.changed(before: before, after: after, reporter: foundReporter, assignee: foundAssignee)
                 }
-                return try JSONResponse.make(bug, headers: [.eTag: Self.eTag(bug)])
+                return EditedResponse(headers: [.eTag: Self.eTag(bug)], response: bug)
             } catch BugRepositoryError.versionMismatch(let now) where expected != nil {
                 throw Problem.versionMismatch("bug \(current.id) is at version \(now), not \(expected!)")
             } catch BugRepositoryError.versionMismatch {

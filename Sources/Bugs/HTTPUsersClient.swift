@@ -42,11 +42,9 @@ public final class HTTPUsersClient: UsersClient {
 
     public func user(id: Int64, identity: OutgoingRequestIdentity) async throws -> UserReference? {
         do {
-            return try await breaker.run(isFailure: { !($0 is UserLookupAnswer) }) {
+            return try await breaker.run {
                 try await fetchWithOneRetry(id: id, identity: identity)
             }
-        } catch let answer as UserLookupAnswer {
-            return answer.user
         } catch let open as CircuitBreakerOpen {
             let seconds = max(
                 1, Int((Double(open.retryAfter.components.seconds) + Double(open.retryAfter.components.attoseconds) / 1e18).rounded(.up)))
@@ -56,12 +54,6 @@ public final class HTTPUsersClient: UsersClient {
         } catch {
             throw UsersUnavailable(retryAfterSeconds: 1, reason: "\(error)")
         }
-    }
-
-    /// A 404 is an answer, not a failure: carried out of the breaker as an
-    /// error so that it does not count against the users service.
-    private struct UserLookupAnswer: Error {
-        let user: UserReference?
     }
 
     private func fetchWithOneRetry(id: Int64, identity: OutgoingRequestIdentity) async throws -> UserReference? {
@@ -88,7 +80,8 @@ public final class HTTPUsersClient: UsersClient {
                 throw UsersUnavailable(retryAfterSeconds: 1, reason: "the users service sent a user that does not decode")
             }
         case .notFound:
-            throw UserLookupAnswer(user: nil)
+            // An answer, not a failure: it counts for the users service.
+            return nil
         default:
             throw UsersUnavailable(retryAfterSeconds: 1, reason: "the users service answered \(response.status.code)")
         }

@@ -1,3 +1,4 @@
+public import Outbox
 public import SQLiteStore
 public import ServiceKit
 
@@ -5,31 +6,35 @@ public import ServiceKit
 public struct SQLiteBugRepository: BugRepository {
     private let database: Database
     private let outbox: SQLiteOutboxRepository
+    private let clock: @Sendable () -> Timestamp
 
     /// `outbox` must be over the same database: mails are written in the
-    /// change's own transaction.
-    public init(database: Database, outbox: SQLiteOutboxRepository) {
+    /// change's own transaction. `clock` stamps `created_at` and `updated_at`.
+    public init(database: Database, outbox: SQLiteOutboxRepository, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.database = database
         self.outbox = outbox
+        self.clock = clock
     }
 
     private static let columns =
         "id, title, description, status, priority, reporter_id, assignee_id, created_at, updated_at, version"
 
     private static func bug(_ row: Row) throws -> Bug {
-        guard let status = BugStatus(rawValue: row.text(3)), let priority = BugPriority(rawValue: row.text(4)) else {
-            throw SQLiteError(code: .mismatch, message: "bug \(row.int64(0)) has an unknown status or priority")
+        let id = try row.int64("id")
+        guard let status = BugStatus(rawValue: try row.text("status")), let priority = BugPriority(rawValue: try row.text("priority"))
+        else {
+            throw SQLiteError(code: .mismatch, message: "bug \(id) has an unknown status or priority")
         }
         return Bug(
-            id: row.int64(0), title: row.text(1), description: row.optionalText(2), status: status, priority: priority,
-            reporterID: row.optionalInt64(5), assigneeID: row.optionalInt64(6),
-            createdAt: try row.timestamp(7), updatedAt: try row.timestamp(8), version: row.int(9)
+            id: id, title: try row.text("title"), description: try row.optionalText("description"), status: status,
+            priority: priority, reporterID: try row.optionalInt64("reporter_id"), assigneeID: try row.optionalInt64("assignee_id"),
+            createdAt: try row.timestamp("created_at"), updatedAt: try row.timestamp("updated_at"), version: try row.int("version")
         )
     }
 
     public func create(_ bug: NewBug, mails: @escaping @Sendable (Bug) -> [MailDraft]) async throws -> Bug {
-        let now = Timestamp.now()
-        let (created, lastMailID) = try await database.write { connection in
+        let now = clock()
+        return try await outbox.write(at: now) { connection, outbox in
             try connection.execute(
                 """
                 INSERT INTO bugs (title, description, status, priority, reporter_id, assignee_id, created_at, updated_at, version)
@@ -45,10 +50,9 @@ public struct SQLiteBugRepository: BugRepository {
                 priority: bug.priority, reporterID: bug.reporterID, assigneeID: bug.assigneeID,
                 createdAt: now, updatedAt: now, version: 1
             )
-            return (created, try SQLiteOutboxRepository.append(mails(created), at: now, on: connection))
+            try outbox.append(contentsOf: mails(created))
+            return created
         }
-        if let lastMailID { outbox.signal.committed(upTo: lastMailID) }
-        return created
     }
 
     public func get(id: Int64) async throws -> Bug? {
@@ -58,27 +62,14 @@ public struct SQLiteBugRepository: BugRepository {
     }
 
     public func list(filter: BugFilter, after id: Int64, limit: Int) async throws -> Page<Bug> {
-        var conditions = ["id > ?"]
-        var arguments: [SQLiteValue] = [.integer(id)]
-        if let status = filter.status {
-            conditions.append("status = ?")
-            arguments.append(.text(status.rawValue))
-        }
-        if let priority = filter.priority {
-            conditions.append("priority = ?")
-            arguments.append(.text(priority.rawValue))
-        }
-        if let reporterID = filter.reporterID {
-            conditions.append("reporter_id = ?")
-            arguments.append(.integer(reporterID))
-        }
-        if let assigneeID = filter.assigneeID {
-            conditions.append("assignee_id = ?")
-            arguments.append(.integer(assigneeID))
-        }
-        arguments.append(.integer(Int64(limit) + 1))
-        let sql = "SELECT \(Self.columns) FROM bugs WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?"
-        let rows = try await database.read { [arguments] connection in
+        var conditions = SQLConditions("id > ?", .integer(id))
+        conditions.add("status = ?", filter.status.map { .text($0.rawValue) })
+        conditions.add("priority = ?", filter.priority.map { .text($0.rawValue) })
+        conditions.add("reporter_id = ?", filter.reporterID.map { .integer($0) })
+        conditions.add("assignee_id = ?", filter.assigneeID.map { .integer($0) })
+        let sql = "SELECT \(Self.columns) FROM bugs WHERE \(conditions.sql) ORDER BY id LIMIT ?"
+        let arguments = conditions.arguments + [.integer(Int64(limit) + 1)]
+        let rows = try await database.read { connection in
             try connection.query(sql, arguments, Self.bug)
         }
         return Page(fetched: rows, limit: limit, id: \.id)
@@ -90,8 +81,8 @@ public struct SQLiteBugRepository: BugRepository {
         expectedVersion: Int,
         mails: @escaping @Sendable (_ before: Bug, _ after: Bug) -> [MailDraft]
     ) async throws -> Bug {
-        let now = Timestamp.now()
-        let (updated, lastMailID) = try await database.write { connection in
+        let now = clock()
+        return try await outbox.write(at: now) { connection, outbox in
             guard let current = try connection.queryFirst("SELECT \(Self.columns) FROM bugs WHERE id = ?", [.integer(id)], Self.bug)
             else { throw BugRepositoryError.notFound(id) }
             guard current.version == expectedVersion else {
@@ -109,9 +100,8 @@ public struct SQLiteBugRepository: BugRepository {
                     .integer(Int64(updated.version)), .integer(id),
                 ]
             )
-            return (updated, try SQLiteOutboxRepository.append(mails(current, updated), at: now, on: connection))
+            try outbox.append(contentsOf: mails(current, updated))
+            return updated
         }
-        if let lastMailID { outbox.signal.committed(upTo: lastMailID) }
-        return updated
     }
 }

@@ -14,29 +14,29 @@ struct DeliveriesController: Sendable {
             .post("/deliveries/:id/retry", use: retry)
     }
 
-    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<Delivery> {
         let query = try ListQuery(request, filters: ["status", "recipient", "source"])
         let filter = DeliveryFilter(
             status: try query.choice("status", as: DeliveryStatus.self),
             recipient: query.parameters["recipient"],
             source: query.parameters["source"]
         )
-        return try JSONResponse.make(ListResponse(try await deliveries.list(filter: filter, after: query.afterID, limit: query.limit)))
+        return ListResponse(try await deliveries.list(filter: filter, after: query.afterID, limit: query.limit))
     }
 
-    @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> Delivery {
         guard let id = PathID.parse("id", in: context), let delivery = try await deliveries.get(id: id) else {
             throw Self.notFound(context)
         }
-        return try JSONResponse.make(delivery)
+        return delivery
     }
 
-    @Sendable func retry(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func retry(_ request: Request, context: ServiceRequestContext) async throws -> Delivery {
         guard let id = PathID.parse("id", in: context) else { throw Self.notFound(context) }
         do {
             guard let delivery = try await deliveries.retry(id: id, at: .now()) else { throw Self.notFound(context) }
             wakeup.wake()
-            return try JSONResponse.make(delivery)
+            return delivery
         } catch DeliveryRepositoryError.notDead(let status) {
             throw Problem.conflict("delivery_not_dead", "delivery \(id) is \(status.rawValue); only a dead delivery can be retried")
         }

@@ -1,3 +1,4 @@
+public import Outbox
 public import ServiceKit
 
 /// Where the notificator keeps the mails it has taken and their fate.
@@ -40,6 +41,4 @@ public enum DeliveryRepositoryError: Error, Sendable, Equatable {
 public protocol SourceCursorRepository: Sendable {
     /// The last outbox id taken from `source`; 0 before the first.
     func lastID(for source: String) async throws -> Int64
-    /// Every source's cursor.
-    func all() async throws -> [SourceCursor]
 }

@@ -2,9 +2,58 @@ import AsyncHTTPClient
 import EmbeddedMigrations
 public import Hummingbird
 import Logging
+import Outbox
 public import SQLiteStore
 public import ServiceKit
 import ServiceLifecycle
+
+/// The notificator: relays the outboxes of the other services and delivers
+/// their mail, into a Maildir or over SMTP.
+public enum NotificatorService {
+    /// `--source`.
+    static let sourceOption = CommandOption(
+        "source", kind: .list, valueName: "NAME=URL",
+        help: "An outbox feed to relay; repeatable (BUGTRACKER_SOURCE takes a comma-separated list).",
+        default: .derived("every service with an outbox", { topology in topology.outboxSources.map { "\($0)=\(topology.url(of: $0))" } })
+    )
+
+    /// The service's name: its command, database and migrations folder.
+    public static let name = "notificator"
+
+    /// Its database's migrations.
+    static let migrations = MigrationCatalog.migrations(in: name)
+
+    /// `bugtracker notificator`, its database and its place in `bugtracker dev`.
+    public static let definition = ServiceDefinition(
+        name: name,
+        summary: "Run the notificator alone: relay the services' outboxes and deliver the mail.",
+        listeners: [.init(defaultPort: 8802)],
+        migrations: migrations,
+        options: [sourceOption] + MailSettings.options,
+        build: { setup in
+            var sources: [SourceConfiguration] = []
+            for text in setup.options.texts(sourceOption.name) {
+                guard let source = SourceConfiguration(parsing: text) else {
+                    throw OptionError("\(setup.options.describe(sourceOption.name, text)) is not NAME=http://host:port")
+                }
+                sources.append(source)
+            }
+            guard let token = setup.internalToken, !token.isEmpty else {
+                throw OptionError("the notificator needs --internal-token: the token the services it relays were given")
+            }
+            let mail = try MailSettings(setup.options)
+            let mailer = try await mail.makeMailer(logger: setup.logger)
+            let app = buildNotificatorService(
+                database: try setup.requireDatabase(),
+                options: NotificatorOptions(
+                    http: setup.http, sources: sources, internalToken: token, mailer: mailer,
+                    sender: mail.sender, retry: mail.retry, metrics: setup.metrics
+                )
+            )
+            return [app]
+        }
+    )
+}
 
 /// What the notificator needs besides its database.
 public struct NotificatorOptions: Sendable {
@@ -63,7 +112,7 @@ public func buildNotificatorService(
         OperationsController(
             metrics: options.metrics,
             openAPIDocument: PackageResources.openapi_json,
-            isReady: { await database.isCurrent(for: .notificator) },
+            isReady: database.readinessCheck(service: NotificatorService.name, migrations: NotificatorService.migrations),
             beforeScrape: {
                 if let counts = try? await repository.countsByStatus() { metrics.recordCounts(counts) }
                 if let pending = try? await repository.pendingBySource() {

@@ -1,3 +1,4 @@
+public import Outbox
 public import SQLiteStore
 public import ServiceKit
 
@@ -15,14 +16,16 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
         """
 
     private static func delivery(_ row: Row) throws -> Delivery {
-        guard let status = DeliveryStatus(rawValue: row.text(7)) else {
-            throw SQLiteError(code: .mismatch, message: "delivery \(row.int64(0)) has an unknown status")
+        let id = try row.int64("id")
+        guard let status = DeliveryStatus(rawValue: try row.text("status")) else {
+            throw SQLiteError(code: .mismatch, message: "delivery \(id) has an unknown status")
         }
         return Delivery(
-            id: row.int64(0), source: row.text(1), sourceMessageID: row.int64(2), topic: row.text(3),
-            recipient: row.text(4), subject: row.text(5), body: row.text(6), status: status, attempts: row.int(8),
-            lastError: row.optionalText(9), nextAttemptAt: try row.optionalTimestamp(10),
-            sourceCreatedAt: try row.timestamp(11), createdAt: try row.timestamp(12), sentAt: try row.optionalTimestamp(13)
+            id: id, source: try row.text("source"), sourceMessageID: try row.int64("source_message_id"), topic: try row.text("topic"),
+            recipient: try row.text("recipient"), subject: try row.text("subject"), body: try row.text("body"), status: status,
+            attempts: try row.int("attempts"), lastError: try row.optionalText("last_error"),
+            nextAttemptAt: try row.optionalTimestamp("next_attempt_at"), sourceCreatedAt: try row.timestamp("source_created_at"),
+            createdAt: try row.timestamp("created_at"), sentAt: try row.optionalTimestamp("sent_at")
         )
     }
 
@@ -80,10 +83,13 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
     public func nextDueTime(after time: Timestamp) async throws -> Timestamp? {
         try await database.read { connection in
             try connection.queryFirst(
-                "SELECT min(next_attempt_at) FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending' AND next_attempt_at > ?",
+                """
+                SELECT min(next_attempt_at) AS next FROM deliveries INDEXED BY deliveries_due
+                WHERE status = 'pending' AND next_attempt_at > ?
+                """,
                 [time.sqliteValue]
             ) { row in
-                try row.optionalTimestamp(0)
+                try row.optionalTimestamp("next")
             } ?? nil
         }
     }
@@ -91,8 +97,8 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
     /// Deliveries not yet sent, by source: how far delivery is behind each.
     public func pendingBySource() async throws -> [String: Int] {
         let rows = try await database.read { connection in
-            try connection.query("SELECT source, count(*) FROM deliveries WHERE status = 'pending' GROUP BY source") { row in
-                (row.text(0), row.int(1))
+            try connection.query("SELECT source, count(*) AS pending FROM deliveries WHERE status = 'pending' GROUP BY source") { row in
+                (try row.text("source"), try row.int("pending"))
             }
         }
         return Dictionary(uniqueKeysWithValues: rows)
@@ -129,23 +135,13 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
     }
 
     public func list(filter: DeliveryFilter, after id: Int64, limit: Int) async throws -> Page<Delivery> {
-        var conditions = ["id > ?"]
-        var arguments: [SQLiteValue] = [.integer(id)]
-        if let status = filter.status {
-            conditions.append("status = ?")
-            arguments.append(.text(status.rawValue))
-        }
-        if let recipient = filter.recipient {
-            conditions.append("recipient = ?")
-            arguments.append(.text(recipient))
-        }
-        if let source = filter.source {
-            conditions.append("source = ?")
-            arguments.append(.text(source))
-        }
-        arguments.append(.integer(Int64(limit) + 1))
-        let sql = "SELECT \(Self.columns) FROM deliveries WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?"
-        let rows = try await database.read { [arguments] connection in
+        var conditions = SQLConditions("id > ?", .integer(id))
+        conditions.add("status = ?", filter.status.map { .text($0.rawValue) })
+        conditions.add("recipient = ?", filter.recipient.map { .text($0) })
+        conditions.add("source = ?", filter.source.map { .text($0) })
+        let sql = "SELECT \(Self.columns) FROM deliveries WHERE \(conditions.sql) ORDER BY id LIMIT ?"
+        let arguments = conditions.arguments + [.integer(Int64(limit) + 1)]
+        let rows = try await database.read { connection in
             try connection.query(sql, arguments, Self.delivery)
         }
         return Page(fetched: rows, limit: limit, id: \.id)
@@ -172,8 +168,8 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
 
     public func countsByStatus() async throws -> [DeliveryStatus: Int] {
         let rows = try await database.read { connection in
-            try connection.query("SELECT status, count(*) FROM deliveries GROUP BY status") { row in
-                (row.text(0), row.int(1))
+            try connection.query("SELECT status, count(*) AS deliveries FROM deliveries GROUP BY status") { row in
+                (try row.text("status"), try row.int("deliveries"))
             }
         }
         var counts = Dictionary(uniqueKeysWithValues: DeliveryStatus.allCases.map { ($0, 0) })
@@ -185,15 +181,8 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
 
     public func lastID(for source: String) async throws -> Int64 {
         try await database.read { connection in
-            try connection.queryFirst("SELECT last_id FROM source_cursors WHERE source = ?", [.text(source)]) { $0.int64(0) } ?? 0
-        }
-    }
-
-    public func all() async throws -> [SourceCursor] {
-        try await database.read { connection in
-            try connection.query("SELECT source, last_id, updated_at FROM source_cursors ORDER BY source") { row in
-                SourceCursor(source: row.text(0), lastID: row.int64(1), updatedAt: try row.timestamp(2))
-            }
+            try connection.queryFirst("SELECT last_id FROM source_cursors WHERE source = ?", [.text(source)]) { try $0.int64("last_id") }
+                ?? 0
         }
     }
 }

@@ -1,4 +1,5 @@
 public import Hummingbird
+public import ServiceKit
 import ServiceLifecycle
 
 /// The internal feed the notificator reads a service's outbox through:
@@ -18,7 +19,7 @@ public struct OutboxFeedController: Sendable {
             .post("/internal/outbox/ack", use: acknowledge)
     }
 
-    struct Feed: Encodable {
+    struct Feed: ResponseEncodable {
         let messages: [OutboxMessage]
         let lastID: Int64
 
@@ -43,7 +44,7 @@ public struct OutboxFeedController: Sendable {
         }
     }
 
-    @Sendable func messages(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func messages(_ request: Request, context: ServiceRequestContext) async throws -> Feed {
         try token.authorize(request)
         var after: Int64 = 0
         var limit = 100
@@ -81,12 +82,12 @@ public struct OutboxFeedController: Sendable {
                 messages = try await outbox.messages(after: after, limit: limit)
             }
         }
-        return try JSONResponse.make(Feed(messages: messages, lastID: messages.last?.id ?? after))
+        return Feed(messages: messages, lastID: messages.last?.id ?? after)
     }
 
     @Sendable func acknowledge(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
         try token.authorize(request)
-        let ack = try await request.decodeJSON(as: AckRequest.self)
+        let ack = try await request.decode(as: AckRequest.self, context: context)
         try await outbox.acknowledge(upTo: ack.upTo, at: .now())
         return .noContent
     }

@@ -1,3 +1,5 @@
+public import ServiceKit
+
 /// An e-mail a change queues: written to the outbox in the change's own
 /// transaction, relayed by the notificator later.
 public struct MailDraft: Sendable, Hashable {

@@ -1,4 +1,5 @@
 public import Logging
+import ServiceKit
 public import ServiceLifecycle
 
 /// Deletes acknowledged outbox rows once they are older than the retention,

@@ -1,3 +1,5 @@
+public import ServiceKit
+
 /// A service's outbox: the e-mails its changes queued, read by the
 /// notificator through the feed and acknowledged when taken.
 public protocol OutboxRepository: Sendable {

@@ -1,8 +1,10 @@
+import EmbeddedMigrations
 public import Hummingbird
 import Metrics
+public import SQLiteStore
+public import ServiceKit
 
-/// What a service that owns an outbox (users, bugs) needs besides its
-/// database and its API.
+/// What a service that owns an outbox needs besides its database and its API.
 public struct OutboxServiceOptions: Sendable {
     public var http: HTTPServiceConfiguration
     /// Guards the outbox feed; nil closes it.
@@ -22,14 +24,37 @@ public struct OutboxServiceOptions: Sendable {
         self.outboxRetention = outboxRetention
         self.metrics = metrics
     }
+
+    /// The options a definition's setup gives (`--outbox-retention` among them).
+    public init(_ setup: ServiceSetup) throws {
+        self.init(
+            http: setup.http,
+            internalToken: setup.internalToken,
+            outboxRetention: try setup.options.duration(Outbox.retentionOption.name) ?? .seconds(7 * 86_400),
+            metrics: setup.metrics
+        )
+    }
 }
 
-extension ServiceApplication {
+/// The outbox as a module: its schema, its options, and the assembly of a
+/// service that owns one.
+public enum Outbox {
+    /// The outbox's own migrations (`Migrations/outbox/`). A service takes
+    /// them into its sequence with `NNNN_name.shared` files, or, outside the
+    /// catalog, with `Migration.placed(in:version:)`.
+    public static var migrations: [Migration] { MigrationCatalog.migrations(in: "outbox") }
+
+    /// `--outbox-retention`.
+    public static let retentionOption = CommandOption(
+        "outbox-retention", valueName: "DURATION", help: "How long acknowledged outbox rows are kept.", default: .value("7d"),
+        inDev: true
+    )
+
     /// A service whose changes queue e-mail in `outbox`: the `api` routes,
     /// the outbox feed, the operational routes (with the pending outbox rows
     /// as a gauge), and the pruner of acknowledged rows beside the server.
     /// `routes` is filled with the service's routes.
-    public static func makeOutboxService(
+    public static func application(
         api: RouteCollection<ServiceRequestContext>,
         outbox: SQLiteOutboxRepository,
         openAPIDocument: [UInt8],
@@ -37,7 +62,7 @@ extension ServiceApplication {
         options: OutboxServiceOptions,
         routes: RouteTable
     ) -> Application<RouterResponder<ServiceRequestContext>> {
-        let router = router(metrics: options.metrics, routes: routes)
+        let router = ServiceApplication.router(metrics: options.metrics, routes: routes)
         let pending = Gauge(label: "outbox_pending_messages", factory: options.metrics.factory)
         router.addRoutes(api)
         router.addRoutes(OutboxFeedController(outbox: outbox, token: InternalToken(options.internalToken)).endpoints)
@@ -51,7 +76,7 @@ extension ServiceApplication {
                 }
             ).endpoints
         )
-        return make(
+        return ServiceApplication.make(
             router: router,
             routes: routes,
             configuration: options.http,

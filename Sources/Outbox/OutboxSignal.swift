@@ -23,6 +23,12 @@ public final class OutboxSignal: Sendable {
     /// The highest outbox id known to have committed.
     public var latestID: Int64 { state.withLock { $0.latestID } }
 
+    /// Waits registered now (for tests).
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
+    /// Marks of cancellations not yet consumed (for tests: none should outlive its wait).
+    var leftoverCount: Int { state.withLock { $0.cancelled.count } }
+
     /// Records that rows up to `id` have committed and wakes the waiters
     /// they satisfy.
     public func committed(upTo id: Int64) {
@@ -40,12 +46,19 @@ public final class OutboxSignal: Sendable {
     /// passes, the task is cancelled, or the signal shuts down. Returns
     /// whether such a row has committed.
     public func wait(forIDAbove id: Int64, timeout: Duration) async -> Bool {
+        let token = state.withLock { state in
+            defer { state.nextToken += 1 }
+            return state.nextToken
+        }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.wait(forIDAbove: id) }
+            group.addTask { await self.wait(forIDAbove: id, token: token) }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
         }
+        // Both tasks are done: a cancellation that came after the wake-up
+        // left its mark, which nothing will read.
+        _ = state.withLock { $0.cancelled.remove(token) }
         return latestID > id
     }
 
@@ -60,11 +73,7 @@ public final class OutboxSignal: Sendable {
         for continuation in woken { continuation.resume() }
     }
 
-    private func wait(forIDAbove id: Int64) async {
-        let token = state.withLock { state in
-            defer { state.nextToken += 1 }
-            return state.nextToken
-        }
+    private func wait(forIDAbove id: Int64, token: UInt64) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in

@@ -1,6 +1,8 @@
 public import SQLiteStore
+public import ServiceKit
 
-/// The outbox table of a service's own database.
+/// The outbox table of a service's own database: the writer that changes
+/// use to queue their mails, and the feed's reads.
 public struct SQLiteOutboxRepository: OutboxRepository {
     private let database: Database
     public let signal: OutboxSignal
@@ -10,35 +12,40 @@ public struct SQLiteOutboxRepository: OutboxRepository {
         self.signal = signal
     }
 
-    /// Appends `drafts` in the caller's transaction on `connection`, stamped
-    /// `time`, and returns the id of the last one (nil when there are none).
+    /// Runs `body` in a write transaction on the database, with an appender
+    /// for the mails the change queues, so they commit with it or not at
+    /// all; once the transaction has committed, wakes the feed's long polls.
+    /// Every write that queues mail goes through here.
     ///
-    /// Call it from inside the `Database.write` that makes the change the
-    /// mails report, then pass the id to `signal.committed(upTo:)` once that
-    /// write has returned.
-    public static func append(_ drafts: [MailDraft], at time: Timestamp, on connection: Connection) throws -> Int64? {
-        var lastID: Int64?
-        for draft in drafts {
-            try connection.execute(
-                "INSERT INTO outbox (topic, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(draft.topic), .text(draft.recipient), .text(draft.subject), .text(draft.body), time.sqliteValue]
-            )
-            lastID = connection.lastInsertRowID
+    /// `body` may run more than once (see `Database.write`), so it must not
+    /// act outside the database.
+    public func write<T: Sendable>(
+        at time: Timestamp = .now(),
+        _ body: @escaping @Sendable (Connection, OutboxAppender) throws -> T
+    ) async throws -> T {
+        let (result, lastID) = try await database.write { connection in
+            let appender = OutboxAppender(connection: connection, time: time)
+            let result = try body(connection, appender)
+            return (result, appender.lastID)
         }
-        return lastID
+        if let lastID { signal.committed(upTo: lastID) }
+        return result
+    }
+
+    private static func message(_ row: Row) throws -> OutboxMessage {
+        OutboxMessage(
+            id: try row.int64("id"), topic: try row.text("topic"), recipient: try row.text("recipient"),
+            subject: try row.text("subject"), body: try row.text("body"), createdAt: try row.timestamp("created_at")
+        )
     }
 
     public func messages(after id: Int64, limit: Int) async throws -> [OutboxMessage] {
         try await database.read { connection in
             try connection.query(
                 "SELECT id, topic, recipient, subject, body, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
-                [.integer(id), .integer(Int64(limit))]
-            ) { row in
-                OutboxMessage(
-                    id: row.int64(0), topic: row.text(1), recipient: row.text(2), subject: row.text(3),
-                    body: row.text(4), createdAt: try row.timestamp(5)
-                )
-            }
+                [.integer(id), .integer(Int64(limit))],
+                Self.message
+            )
         }
     }
 
@@ -63,7 +70,41 @@ public struct SQLiteOutboxRepository: OutboxRepository {
 
     public func pendingCount() async throws -> Int {
         try await database.read { connection in
-            try connection.queryFirst("SELECT count(*) FROM outbox WHERE relayed_at IS NULL") { $0.int(0) } ?? 0
+            try connection.queryFirst("SELECT count(*) AS pending FROM outbox WHERE relayed_at IS NULL") { try $0.int("pending") } ?? 0
         }
     }
 }
+
+/// The mails one write transaction queues: each appended to the outbox in
+/// that transaction, on its connection.
+///
+/// Lives inside one `Database.write`, on the writer's thread, so it is not
+/// `Sendable`.
+public final class OutboxAppender {
+    private let connection: Connection
+    private let time: Timestamp
+    /// The id of the last row appended, which the commit announces.
+    private(set) var lastID: Int64?
+
+    init(connection: Connection, time: Timestamp) {
+        self.connection = connection
+        self.time = time
+    }
+
+    /// Queues `draft`.
+    public func append(_ draft: MailDraft) throws {
+        try connection.execute(
+            "INSERT INTO outbox (topic, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?)",
+            [.text(draft.topic), .text(draft.recipient), .text(draft.subject), .text(draft.body), time.sqliteValue]
+        )
+        lastID = connection.lastInsertRowID
+    }
+
+    /// Queues every one of `drafts`, in order.
+    public func append(contentsOf drafts: [MailDraft]) throws {
+        for draft in drafts { try append(draft) }
+    }
+}
+
+@available(*, unavailable)
+extension OutboxAppender: Sendable {}

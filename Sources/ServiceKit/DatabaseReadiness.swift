@@ -1,11 +1,18 @@
-public import EmbeddedMigrations
 public import SQLiteStore
 
 extension Database {
-    /// Whether the database answers and its schema is exactly `service`'s
+    /// Whether the database answers and its schema is exactly `migrator`'s
     /// migrations: what `/ready` reports.
-    public func isCurrent(for service: ServiceName) async -> Bool {
-        guard let migrator = try? MigrationCatalog.migrator(for: service) else { return false }
-        return (try? await read { try migrator.verify(on: $0) }) != nil
+    public func isCurrent(with migrator: Migrator) async -> Bool {
+        (try? await read { try migrator.verify(on: $0) }) != nil
+    }
+
+    /// `/ready`'s check for `service`, whose schema is `migrations`.
+    public func readinessCheck(service: String, migrations: [Migration]) -> @Sendable () async -> Bool {
+        let migrator = try? Migrator(service: service, migrations: migrations)
+        return { [self] in
+            guard let migrator else { return false }
+            return await isCurrent(with: migrator)
+        }
     }
 }

@@ -21,3 +21,15 @@ extension Row {
         isNull(index) ? nil : try timestamp(index)
     }
 }
+
+extension Row {
+    /// The timestamp in the column named `name`; throws when the text is not one.
+    public func timestamp(_ name: String) throws -> Timestamp {
+        try timestamp(try columnIndex(name))
+    }
+
+    /// The timestamp in the column named `name`, or nil when it is NULL.
+    public func optionalTimestamp(_ name: String) throws -> Timestamp? {
+        try optionalTimestamp(try columnIndex(name))
+    }
+}

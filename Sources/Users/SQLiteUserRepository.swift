@@ -1,3 +1,4 @@
+public import Outbox
 public import SQLiteStore
 public import ServiceKit
 
@@ -16,12 +17,15 @@ public struct SQLiteUserRepository: UserRepository {
     private static let columns = "id, email, name, created_at"
 
     private static func user(_ row: Row) throws -> User {
-        User(id: row.int64(0), email: row.text(1), name: row.optionalText(2), createdAt: try row.timestamp(3))
+        User(
+            id: try row.int64("id"), email: try row.text("email"), name: try row.optionalText("name"),
+            createdAt: try row.timestamp("created_at")
+        )
     }
 
     public func create(_ user: NewUser, mails: @escaping @Sendable (User) -> [MailDraft]) async throws -> User {
         let now = Timestamp.now()
-        let (created, lastMailID) = try await database.write { connection in
+        return try await outbox.write(at: now) { connection, outbox in
             do {
                 try connection.execute(
                     "INSERT INTO users (email, email_key, name, created_at) VALUES (?, ?, ?, ?)",
@@ -31,11 +35,9 @@ public struct SQLiteUserRepository: UserRepository {
                 throw UserRepositoryError.emailTaken(user.email)
             }
             let created = User(id: connection.lastInsertRowID, email: user.email, name: user.name, createdAt: now)
-            let lastMailID = try SQLiteOutboxRepository.append(mails(created), at: now, on: connection)
-            return (created, lastMailID)
+            try outbox.append(contentsOf: mails(created))
+            return created
         }
-        if let lastMailID { outbox.signal.committed(upTo: lastMailID) }
-        return created
     }
 
     public func get(id: Int64) async throws -> User? {

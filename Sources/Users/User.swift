@@ -1,7 +1,8 @@
+public import Hummingbird
 public import ServiceKit
 
 /// A registered user.
-public struct User: Sendable, Hashable, Codable {
+public struct User: Sendable, Hashable, Codable, ResponseEncodable {
     public var id: Int64
     public var email: String
     public var name: String?
@@ -17,15 +18,6 @@ public struct User: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, email, name
         case createdAt = "created_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(email, forKey: .email)
-        // `name` is always present, null when unset, as the contract shows.
-        try container.encode(name, forKey: .name)
-        try container.encode(createdAt, forKey: .createdAt)
     }
 }
 

@@ -1,3 +1,4 @@
+public import Outbox
 public import ServiceKit
 
 /// Where users are kept.

@@ -30,30 +30,30 @@ struct UsersController<Repository: UserRepository>: Sendable {
         }
     }
 
-    @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let body = try await request.decodeJSON(as: CreateRequest.self)
+    @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<User> {
+        let body = try await request.decode(as: CreateRequest.self, context: context)
         let newUser = try NewUser(email: body.email, name: body.name)
         do {
             let user = try await repository.create(newUser) { [WelcomeMail.draft(for: $0)] }
-            return try JSONResponse.make(user, status: .created, headers: [.location: "/users/\(user.id)"])
+            return EditedResponse(status: .created, headers: [.location: "/users/\(user.id)"], response: user)
         } catch UserRepositoryError.emailTaken(let email) {
             throw Problem.conflict("email_taken", "a user with e-mail \(email) already exists")
         }
     }
 
-    @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> User {
         guard let id = PathID.parse("id", in: context), let user = try await repository.get(id: id) else {
             throw Problem.notFound("user_not_found", "no user with id \(context.parameters.get("id") ?? "")")
         }
-        return try JSONResponse.make(user)
+        return user
     }
 
-    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<User> {
         let query = try ListQuery(request, filters: ["email"])
         if let email = query.parameters["email"] {
             let found = try await repository.find(email: email)
-            return try JSONResponse.make(ListResponse(items: found.map { [$0] } ?? [], nextCursor: nil))
+            return ListResponse(items: found.map { [$0] } ?? [], nextCursor: nil)
         }
-        return try JSONResponse.make(ListResponse(try await repository.list(after: query.afterID, limit: query.limit)))
+        return ListResponse(try await repository.list(after: query.afterID, limit: query.limit))
     }
 }

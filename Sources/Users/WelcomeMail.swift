@@ -1,4 +1,4 @@
-import ServiceKit
+import Outbox
 
 /// The e-mail a new user gets. The one place its words live.
 enum WelcomeMail {

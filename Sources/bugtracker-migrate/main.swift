@@ -1,3 +1,3 @@
 import BugTrackerCLI
 
-await MigrateCommand.mainWithEnvironment()
+await MigrateTool.tool().main()

@@ -1,3 +1,3 @@
 import BugTrackerCLI
 
-await BugTrackerCommand.mainWithEnvironment()
+await BugTrackerTool.tool().main()

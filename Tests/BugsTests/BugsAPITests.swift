@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Outbox
 import SQLiteStore
 import ServiceKit
 import TestSupport
@@ -21,7 +22,7 @@ import Testing
         users: FakeUsersClient = FakeUsersClient(),
         _ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void
     ) async throws {
-        try await withMigratedDatabase(.bugs) { database in
+        try await withMigratedDatabase("bugs") { database in
             let app = buildBugsService(
                 database: database, users: users,
                 options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: testInternalToken)
@@ -333,5 +334,24 @@ import Testing
         #expect(call.identity.requestID == "req-123")
         let parts = call.identity.traceparent.split(separator: "-")
         #expect(parts.count == 4 && parts[1] == traceID && parts[2] != "00f067aa0ba902b7" && parts[3] == "01")
+    }
+}
+
+@Suite struct BugsOperationsTests {
+    @Test func theOpenAPIDocumentDescribesExactlyTheRoutes() async throws {
+        try await withMigratedDatabase("bugs") { database in
+            let routes = RouteTable()
+            let app = buildBugsService(
+                database: database, users: FakeUsersClient(),
+                options: BugsServiceOptions(http: testHTTPConfiguration(), internalToken: nil), routes: routes
+            )
+            try await app.test(.router) { client in
+                let document = try await client.get("/openapi.json")
+                #expect(document.status == .ok)
+                let problems = try OpenAPIConformance.problems(document: Data(document.body.readableBytesView), routes: routes.all)
+                #expect(problems == [])
+                #expect(routes.all.count > 10)
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Outbox
 import SQLiteStore
 import ServiceKit
 import Synchronization
@@ -16,7 +17,7 @@ import Users
 @Suite struct BugsWithUsersServiceTests {
     /// Runs the real users service on an ephemeral port; `body` gets its base URL.
     func withLiveUsersService(_ body: @escaping @Sendable (String, any TestClientProtocol) async throws -> Void) async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let app = buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: nil))
             try await app.test(.live) { client in
@@ -29,7 +30,7 @@ import Users
     func withBugsAPI(users: HTTPUsersClient, _ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void)
         async throws
     {
-        try await withMigratedDatabase(.bugs) { database in
+        try await withMigratedDatabase("bugs") { database in
             let app = buildBugsService(
                 database: database, users: users, options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: nil))
             try await app.test(.router) { client in try await test(client, database) }

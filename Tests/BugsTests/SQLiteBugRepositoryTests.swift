@@ -1,9 +1,11 @@
-import Bugs
 import EmbeddedMigrations
+import Outbox
 import SQLiteStore
 import ServiceKit
 import TestSupport
 import Testing
+
+@testable import Bugs
 
 // Swift Testing has a `Bug` trait too.
 typealias Bug = Bugs.Bug
@@ -15,9 +17,10 @@ typealias Bug = Bugs.Bug
     }
 
     func withRepository(_ body: (Fixture) async throws -> Void) async throws {
-        try await withMigratedDatabase(.bugs) { database in
+        try await withMigratedDatabase("bugs") { database in
             let outbox = SQLiteOutboxRepository(database: database)
-            try await body(Fixture(bugs: SQLiteBugRepository(database: database, outbox: outbox), outbox: outbox))
+            let clock = TestClock()
+            try await body(Fixture(bugs: SQLiteBugRepository(database: database, outbox: outbox, clock: clock.now), outbox: outbox))
         }
     }
 
@@ -46,7 +49,6 @@ typealias Bug = Bugs.Bug
     @Test func updateBumpsTheVersionAndQueuesMailsFromBeforeAndAfter() async throws {
         try await withRepository { fixture in
             let bug = try await fixture.bugs.create(try newBug(), mails: noMail)
-            try await Task.sleep(for: .milliseconds(5))
             let updated = try await fixture.bugs.update(
                 id: bug.id, changes: try BugChanges(status: .inProgress, assigneeID: .some(nil)), expectedVersion: 1
             ) { before, after in

@@ -3,12 +3,14 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Notificator
+import Outbox
 import SQLiteStore
 import ServiceKit
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import Notificator
 
 /// A mailer that keeps what it is given.
 final class RecordingMailer: Mailer {
@@ -27,7 +29,7 @@ final class RecordingMailer: Mailer {
         taken: [(source: String, messages: [OutboxMessage])] = [],
         _ test: @escaping @Sendable (any TestClientProtocol, SQLiteDeliveryRepository) async throws -> Void
     ) async throws {
-        try await withMigratedDatabase(.notificator) { database in
+        try await withMigratedDatabase("notificator") { database in
             let repository = SQLiteDeliveryRepository(database: database)
             for (source, messages) in taken {
                 try await repository.ingest(messages, from: source, upTo: messages.map(\.id).max() ?? 0)
@@ -94,23 +96,54 @@ final class RecordingMailer: Mailer {
     }
 }
 
-@Suite struct JobBoardAndWakeupTests {
+@Suite(.timeLimit(.minutes(1))) struct JobBoardAndWakeupTests {
+    // Sleeps of an hour: a wake-up that is lost fails the test by its time
+    // limit, without the test timing anything itself.
+
     @Test func aWakeupBeforeTheSleepIsKept() async {
         let wakeup = Wakeup()
         wakeup.wake()
-        let start = ContinuousClock.now
-        await wakeup.sleep(for: .seconds(30))
-        #expect(ContinuousClock.now - start < .seconds(10))
+        await wakeup.sleep(for: .seconds(3600))
+        #expect(wakeup.sleeperCount == 0)
     }
 
-    @Test func aSleepEndsWhenWokenOrTimedOut() async {
+    @Test func aSleepEndsWhenWoken() async {
         let wakeup = Wakeup()
-        async let slept: Void = wakeup.sleep(for: .seconds(30))
-        try? await Task.sleep(for: .milliseconds(20))
+        let sleeper = Task { await wakeup.sleep(for: .seconds(3600)) }
+        while wakeup.sleeperCount == 0 { await Task.yield() }
         wakeup.wake()
-        await slept
-        let start = ContinuousClock.now
-        await wakeup.sleep(for: .milliseconds(50))
-        #expect(ContinuousClock.now - start >= .milliseconds(40))
+        await sleeper.value
+        // Woken while asleep: nothing is kept for the next sleep.
+        #expect(!wakeup.hasPendingWake)
+    }
+
+    @Test func everySleeperIsWoken() async {
+        let wakeup = Wakeup()
+        let sleepers = (0..<3).map { _ in Task { await wakeup.sleep(for: .seconds(3600)) } }
+        while wakeup.sleeperCount < 3 { await Task.yield() }
+        wakeup.wake()
+        for sleeper in sleepers { await sleeper.value }
+        #expect(wakeup.sleeperCount == 0 && wakeup.leftoverCount == 0)
+    }
+
+    @Test func aSleepThatTimesOutOrIsCancelledLeavesNothingBehind() async {
+        let wakeup = Wakeup()
+        await wakeup.sleep(for: .milliseconds(1))
+        let cancelled = Task { await wakeup.sleep(for: .seconds(3600)) }
+        while wakeup.sleeperCount == 0 { await Task.yield() }
+        cancelled.cancel()
+        await cancelled.value
+        #expect(wakeup.sleeperCount == 0 && wakeup.leftoverCount == 0)
+    }
+
+    @Test func idleTimeoutsLeaveNoAbandonedWaitBehind() async {
+        let board = JobBoard<Int>()
+        for _ in 0..<20 {
+            #expect(await board.next(timeout: .milliseconds(1)) == nil)
+        }
+        #expect(board.abandonedCount == 0)
+        // And the board still hands jobs over.
+        #expect(board.put(7))
+        #expect(await board.next(timeout: .seconds(3600)) == 7)
     }
 }

@@ -19,7 +19,7 @@ import Users
         let sink = try await TestSMTPServer.start()
         try await ServiceHarness.withUsers { usersURL, users in
             try await ServiceHarness.withBugs(usersURL: usersURL) { bugsURL, bugs in
-                try await withMigratedDatabase(.notificator) { database in
+                try await withMigratedDatabase("notificator") { database in
                     let sources = [SourceConfiguration(name: "users", url: usersURL), SourceConfiguration(name: "bugs", url: bugsURL)]
                     try await ServiceHarness.withNotificator(
                         database: database, sources: sources, mailer: try ServiceHarness.mailer(for: sink)
@@ -63,7 +63,7 @@ import Users
     @Test func aTemporaryFailureIsRetriedAndSent() async throws {
         let sink = try await TestSMTPServer.start { $0 == 1 ? .reply(451, "greylisted, try again") : .accept }
         try await ServiceHarness.withUsers { usersURL, users in
-            try await withMigratedDatabase(.notificator) { database in
+            try await withMigratedDatabase("notificator") { database in
                 let sources = [SourceConfiguration(name: "users", url: usersURL)]
                 try await ServiceHarness.withNotificator(database: database, sources: sources, mailer: try ServiceHarness.mailer(for: sink))
                 { notificator in
@@ -89,7 +89,7 @@ import Users
     @Test func aPermanentFailureIsDeadUntilRetriedByHand() async throws {
         let sink = try await TestSMTPServer.start { $0 == 1 ? .reply(550, "mailbox unavailable") : .accept }
         try await ServiceHarness.withUsers { usersURL, users in
-            try await withMigratedDatabase(.notificator) { database in
+            try await withMigratedDatabase("notificator") { database in
                 let sources = [SourceConfiguration(name: "users", url: usersURL)]
                 try await ServiceHarness.withNotificator(database: database, sources: sources, mailer: try ServiceHarness.mailer(for: sink))
                 { notificator in
@@ -131,7 +131,7 @@ import Users
                 // First run: the relay takes the messages, and the process
                 // stops before anything is sent.
                 let first = try await Database.open(path: path)
-                try await first.migrate(with: MigrationCatalog.migrator(for: .notificator))
+                try await first.migrate(with: Migrator(service: "notificator", migrations: MigrationCatalog.migrations(in: "notificator")))
                 let repository = SQLiteDeliveryRepository(database: first)
                 let client = HTTPOutboxSource.makeClient()
                 let relay = OutboxRelay(
@@ -178,7 +178,7 @@ import Users
         try await ServiceHarness.withUsers { lookupURL, lookup in
             _ = try await lookup.post("/users", json: #"{"email": "ann@example.com"}"#)
             try await ServiceHarness.withBugs(usersURL: lookupURL) { bugsURL, bugs in
-                try await withMigratedDatabase(.notificator) { database in
+                try await withMigratedDatabase("notificator") { database in
                     let sources = [
                         SourceConfiguration(name: "users", url: "http://127.0.0.1:\(usersPort)"),
                         SourceConfiguration(name: "bugs", url: bugsURL),
@@ -211,7 +211,7 @@ import Users
     @Test func theInternalTokenAndSMTPPasswordNeverReachTheLogs() async throws {
         let capture = LogCapture()
         try await ServiceHarness.withUsers { usersURL, users in
-            try await withMigratedDatabase(.notificator) { database in
+            try await withMigratedDatabase("notificator") { database in
                 let mailer = SMTPMailer(
                     configuration: try SMTPConfiguration(url: "smtp://mailer:smtp-secret-password@127.0.0.1:\(try unusedPort())"),
                     logger: capture.logger("smtp")

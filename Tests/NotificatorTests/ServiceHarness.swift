@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Notificator
+import Outbox
 import SQLiteStore
 import ServiceKit
 import ServiceLifecycle
@@ -20,7 +21,7 @@ enum ServiceHarness {
     static func withUsers(
         _ body: @escaping @Sendable (_ url: String, _ client: any TestClientProtocol) async throws -> Void
     ) async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let app = buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: testInternalToken)
             )
@@ -31,7 +32,7 @@ enum ServiceHarness {
     /// The users service on exactly `port` (the live test framework always
     /// picks its own), run as it runs in production; `body` gets its URL.
     static func withUsers(port: Int, _ body: @escaping @Sendable (_ url: String) async throws -> Void) async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let listening = AsyncStream<Int>.makeStream()
             var http = testHTTPConfiguration("users") { port in listening.continuation.yield(port) }
             http.port = port
@@ -71,7 +72,7 @@ enum ServiceHarness {
     ) async throws {
         let users = HTTPUsersClient(baseURL: usersURL)
         do {
-            try await withMigratedDatabase(.bugs) { database in
+            try await withMigratedDatabase("bugs") { database in
                 let app = buildBugsService(
                     database: database, users: users,
                     options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: testInternalToken)

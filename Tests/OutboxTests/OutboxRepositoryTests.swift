@@ -4,21 +4,20 @@ import ServiceKit
 import TestSupport
 import Testing
 
+@testable import Outbox
+
 @Suite struct OutboxRepositoryTests {
     func draft(_ index: Int) -> MailDraft {
         MailDraft(topic: "test.mail", recipient: "r\(index)@example.com", subject: "Subject \(index)", body: "Body \(index)\nline 2")
     }
 
-    /// Appends mails the way repositories do: inside a write, then signals.
+    /// Appends mails the way repositories do: through the outbox's writer.
     func append(_ drafts: [MailDraft], to outbox: SQLiteOutboxRepository, in database: Database, at time: Timestamp = .now()) async throws {
-        let last = try await database.write { connection in
-            try SQLiteOutboxRepository.append(drafts, at: time, on: connection)
-        }
-        if let last { outbox.signal.committed(upTo: last) }
+        try await outbox.write(at: time) { _, mails in try mails.append(contentsOf: drafts) }
     }
 
     @Test func readsAfterAnIdInOrderWithALimit() async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let outbox = SQLiteOutboxRepository(database: database)
             try await append((1...7).map(draft), to: outbox, in: database)
             let firstPage = try await outbox.messages(after: 0, limit: 3)
@@ -31,11 +30,11 @@ import Testing
 
     @Test func appendInAFailedTransactionLeavesNoRow() async throws {
         struct Failure: Error {}
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let outbox = SQLiteOutboxRepository(database: database)
             await #expect(throws: Failure.self) {
-                try await database.write { connection in
-                    _ = try SQLiteOutboxRepository.append([draft(1)], at: .now(), on: connection)
+                try await outbox.write { _, mails in
+                    try mails.append(draft(1))
                     throw Failure()
                 }
             }
@@ -45,7 +44,7 @@ import Testing
     }
 
     @Test func acknowledgeMarksUpToAnIdAndPruneDeletesOnlyOldRelayedRows() async throws {
-        try await withMigratedDatabase(.bugs) { database in
+        try await withMigratedDatabase("bugs") { database in
             let outbox = SQLiteOutboxRepository(database: database)
             try await append((1...5).map(draft), to: outbox, in: database)
             #expect(try await outbox.pendingCount() == 5)
@@ -64,7 +63,7 @@ import Testing
     }
 
     @Test func theSignalWakesAWaiterWhenARowCommits() async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let outbox = SQLiteOutboxRepository(database: database)
             async let woke = outbox.signal.wait(forIDAbove: 0, timeout: .seconds(10))
             try await Task.sleep(for: .milliseconds(50))
@@ -84,10 +83,28 @@ import Testing
 
     @Test func shutDownReleasesWaiters() async {
         let signal = OutboxSignal()
-        async let woke = signal.wait(forIDAbove: 0, timeout: .seconds(30))
-        try? await Task.sleep(for: .milliseconds(20))
+        // A wait that only a shutdown can end: the test fails on its time
+        // limit, not by passing after the wait's own timeout.
+        let waiter = Task { await signal.wait(forIDAbove: 0, timeout: .seconds(3600)) }
+        while signal.waiterCount == 0 { await Task.yield() }
         signal.shutDown()
-        #expect(await !woke)
-        #expect(await !signal.wait(forIDAbove: 0, timeout: .seconds(30)))
+        #expect(await !waiter.value)
+        #expect(signal.waiterCount == 0)
+        #expect(await !signal.wait(forIDAbove: 0, timeout: .seconds(3600)))
+    }
+
+    @Test func waitersLeaveNothingBehindHoweverTheyEnd() async {
+        let signal = OutboxSignal()
+        // Timed out, woken by a commit, and cancelled: each leaves no token.
+        #expect(await !signal.wait(forIDAbove: 0, timeout: .milliseconds(1)))
+        let woken = Task { await signal.wait(forIDAbove: 0, timeout: .seconds(3600)) }
+        while signal.waiterCount == 0 { await Task.yield() }
+        signal.committed(upTo: 1)
+        #expect(await woken.value)
+        let cancelled = Task { await signal.wait(forIDAbove: 5, timeout: .seconds(3600)) }
+        while signal.waiterCount == 0 { await Task.yield() }
+        cancelled.cancel()
+        #expect(await !cancelled.value)
+        #expect(signal.waiterCount == 0 && signal.leftoverCount == 0)
     }
 }

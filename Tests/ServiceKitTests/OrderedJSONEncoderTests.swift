@@ -38,9 +38,30 @@ import Testing
     }
 
     @Test func keysComeInTheOrderTheyAreEncoded() throws {
+        // encodeIfPresent writes null too: the contract shows every key.
         let sample = Sample(id: 7, name: nil, score: 1.5, inner: Inner(flag: true, list: [1, 2]), tags: ["a", "b"], missing: nil)
         #expect(
-            try text(sample) == #"{"id":7,"name":null,"score":1.5,"inner":{"flag":true,"list":[1,2]},"tags":["a","b"],"nested":{"id":1}}"#)
+            try text(sample)
+                == #"{"id":7,"name":null,"score":1.5,"inner":{"flag":true,"list":[1,2]},"tags":["a","b"],"missing":null,"nested":{"id":1}}"#
+        )
+    }
+
+    /// What `encode(to:)` the compiler writes gives: the CodingKeys' order,
+    /// absent optionals as null.
+    struct Synthesized: Encodable {
+        let id: Int64
+        let title: String
+        let note: String?
+        let count: Int?
+        let done: Bool?
+        let when: Timestamp?
+    }
+
+    @Test func synthesizedEncodingWritesEveryKeyInOrder() throws {
+        let empty = Synthesized(id: 1, title: "t", note: nil, count: nil, done: nil, when: nil)
+        #expect(try text(empty) == #"{"id":1,"title":"t","note":null,"count":null,"done":null,"when":null}"#)
+        let full = Synthesized(id: 1, title: "t", note: "n", count: 2, done: true, when: Timestamp(millisecondsSinceEpoch: 0))
+        #expect(try text(full) == #"{"id":1,"title":"t","note":"n","count":2,"done":true,"when":"1970-01-01T00:00:00.000Z"}"#)
     }
 
     @Test func stringsAreEscapedAndReadBackExactly() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import ServiceKit
 import Testing
 
@@ -31,8 +32,10 @@ import Testing
     }
 
     @Test func nowIsCloseToFoundationsNow() {
+        let before = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
         let now = Timestamp.now()
-        #expect(now.millisecondsSinceEpoch > 1_700_000_000_000)
+        let after = Int64((Date().timeIntervalSince1970 * 1000).rounded(.up))
+        #expect(before <= now.millisecondsSinceEpoch && now.millisecondsSinceEpoch <= after)
         #expect(now.adding(.seconds(2)).duration(since: now) == .seconds(2))
     }
 }

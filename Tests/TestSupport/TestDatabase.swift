@@ -1,17 +1,18 @@
-public import EmbeddedMigrations
+import EmbeddedMigrations
 public import SQLiteStore
 
-/// Runs `body` on a database in a fresh temporary file with `service`'s real
-/// migrations applied; closes it and deletes the file afterwards.
+/// Runs `body` on a database in a fresh temporary file with the real
+/// migrations of `service` (its folder in `Migrations/`) applied; closes it
+/// and deletes the file afterwards.
 public func withMigratedDatabase<T>(
-    _ service: ServiceName,
+    _ service: String,
     configuration: DatabaseConfiguration = DatabaseConfiguration(synchronous: .normal),
     _ body: (Database) async throws -> T
 ) async throws -> T {
     try await withTemporaryDirectory("bugtracker-\(service)") { directory in
         let database = try await Database.open(path: directory.file("\(service).db"), configuration: configuration)
         do {
-            try await database.migrate(with: MigrationCatalog.migrator(for: service))
+            try await database.migrate(with: Migrator(service: service, migrations: MigrationCatalog.migrations(in: service)))
             let result = try await body(database)
             await database.close()
             return result

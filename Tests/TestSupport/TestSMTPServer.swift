@@ -104,7 +104,7 @@ public final class TestSMTPServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let server = box.server else { throw ChannelError.ioOnClosedChannel }
+                    guard let server = box.server.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
                     if options.implicitTLS {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                     }
@@ -116,7 +116,7 @@ public final class TestSMTPServer: Sendable {
             .bind(host: "127.0.0.1", port: 0)
             .get()
         let server = TestSMTPServer(channel: channel, options: options, verdict: verdict)
-        box.server = server
+        box.server.withLock { $0 = server }
         return server
     }
 
@@ -153,9 +153,10 @@ public final class TestSMTPServer: Sendable {
 }
 
 /// Hands the server to connections once it exists.
-private final class ServerBox: @unchecked Sendable {
-    // Set once, before the first connection can be accepted is served.
-    var server: TestSMTPServer?
+private final class ServerBox: Sendable {
+    // Set once the server is bound, before any client can know its port;
+    // read from the event loop's thread, so behind a lock.
+    let server = Mutex<TestSMTPServer?>(nil)
 }
 
 /// Lines, CRLF or LF ended, without their ending.

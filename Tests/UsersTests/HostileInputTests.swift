@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Outbox
 import SQLiteStore
 import ServiceKit
 import TestSupport
@@ -14,7 +15,7 @@ import Users
 /// changes nothing, and shows nothing of the service's insides.
 @Suite struct HostileInputTests {
     func withUsersAPI(_ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let app = buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: testInternalToken))
             try await app.test(.router) { client in try await test(client, database) }
@@ -127,7 +128,7 @@ import Users
 /// Connections that hold sockets without finishing a request are closed.
 @Suite struct SlowConnectionTests {
     @Test func idleAndHalfSentRequestsAreCutOff() async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             var http = testHTTPConfiguration()
             http.idleTimeout = .milliseconds(500)
             let app = buildUsersService(database: database, options: UsersServiceOptions(http: http, internalToken: nil))

@@ -1,4 +1,5 @@
 import EmbeddedMigrations
+import Outbox
 import SQLiteStore
 import ServiceKit
 import TestSupport
@@ -13,7 +14,7 @@ import Users
     }
 
     func withRepository(_ body: (Fixture) async throws -> Void) async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let outbox = SQLiteOutboxRepository(database: database)
             try await body(Fixture(database: database, users: SQLiteUserRepository(database: database, outbox: outbox), outbox: outbox))
         }

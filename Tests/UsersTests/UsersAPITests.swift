@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Outbox
 import SQLiteStore
 import ServiceKit
 import TestSupport
@@ -12,7 +13,7 @@ import Users
 /// The users API through its router, on a migrated temporary database.
 @Suite struct UsersAPITests {
     func withUsersAPI(_ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let app = buildUsersService(
                 database: database,
                 options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: testInternalToken)
@@ -69,6 +70,9 @@ import Users
         ("{\"name\": \"Ann\"}", "invalid_field"), ("{\"email\": 42}", "invalid_field"), ("{\"email\": null}", "invalid_field"),
         ("{\"email\": \"a@b.co\", \"admin\": true}", "invalid_field"), ("{\"email\": \"a@b.co\", \"name\": 7}", "invalid_field"),
         ("{\"email\": \"a@b.co\", \"name\": \"x\\r\\nBcc: evil@example.com\"}", "invalid_field"),
+        // Strict JSON (RFC 8259): what Foundation alone would take.
+        ("{\"email\": \"a@b.co\",}", "invalid_json"), ("{\"email\": \"a@b.co\" /* c */}", "invalid_json"),
+        ("{\"email\": \"a@b.co\", \"email\": \"c@d.co\"}", "invalid_json"), ("{\"email\": \"a@b.co\", \"name\": NaN}", "invalid_json"),
     ])
     func badBodiesAre400AndChangeNothing(body: String, code: String) async throws {
         try await withUsersAPI { client, database in

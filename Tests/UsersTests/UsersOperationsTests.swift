@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Outbox
 import SQLiteStore
 import ServiceKit
 import TestSupport
@@ -11,7 +12,7 @@ import Users
 
 @Suite struct UsersOperationsTests {
     @Test func theOpenAPIDocumentDescribesExactlyTheRoutes() async throws {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let routes = RouteTable()
             let app = buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: nil), routes: routes)
@@ -35,7 +36,7 @@ import Users
     func withFeed(token: String? = testInternalToken, _ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void)
         async throws
     {
-        try await withMigratedDatabase(.users) { database in
+        try await withMigratedDatabase("users") { database in
             let app = buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: token))
             try await app.test(.router) { client in try await test(client, database) }

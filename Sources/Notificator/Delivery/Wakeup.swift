@@ -1,60 +1,83 @@
 import Synchronization
 
-/// Wakes a sleeping worker early: when new deliveries arrive, or a dead one
-/// is retried. A wake-up that comes while the worker is busy is kept for its
-/// next sleep.
+/// Wakes sleeping tasks early: when new deliveries arrive, or a dead one is
+/// retried. A wake-up that comes while nobody sleeps is kept for the next
+/// sleep, so a worker busy when work arrived does not miss it.
+///
+/// Safe for any number of sleepers: `wake()` wakes every one of them.
 public final class Wakeup: Sendable {
     private struct State {
         var pending = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var nextToken: UInt64 = 0
+        var sleepers: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Sleeps cancelled before they began to wait.
+        var cancelled: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
-    /// Wakes the sleeper, or the next one to sleep.
+    /// Tasks asleep now (for tests).
+    var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+
+    /// Whether a wake-up waits for the next sleep (for tests).
+    var hasPendingWake: Bool { state.withLock { $0.pending } }
+
+    /// Marks of cancellations not yet consumed (for tests: none should outlive its sleep).
+    var leftoverCount: Int { state.withLock { $0.cancelled.count } }
+
+    /// Wakes every sleeper, or, with none, the next one to sleep.
     public func wake() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.sleepers.isEmpty else {
+                state.pending = true
+                return []
             }
-            state.pending = true
-            return nil
+            defer { state.sleepers.removeAll() }
+            return Array(state.sleepers.values)
         }
-        waiter?.resume()
+        for sleeper in woken { sleeper.resume() }
     }
 
     /// Sleeps until woken, `timeout` passes, or the task is cancelled.
     public func sleep(for timeout: Duration) async {
+        let token = state.withLock { state in
+            defer { state.nextToken += 1 }
+            return state.nextToken
+        }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForWake() }
+            group.addTask { await self.waitForWake(token: token) }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
         }
+        // Both tasks are done: a cancellation that came after the wake-up
+        // left its mark, which nothing will read.
+        _ = state.withLock { $0.cancelled.remove(token) }
     }
 
-    private func waitForWake() async {
+    private func waitForWake(token: UInt64) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.pending || Task.isCancelled {
+                    if state.cancelled.remove(token) != nil { return true }
+                    if state.pending {
                         state.pending = false
                         return true
                     }
-                    state.waiter = continuation
+                    state.sleepers[token] = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
+            let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if let sleeper = state.sleepers.removeValue(forKey: token) { return sleeper }
+                state.cancelled.insert(token)
+                return nil
             }
-            waiter?.resume()
+            sleeper?.resume()
         }
     }
 }

@@ -2,7 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-public import ServiceKit
+public import Outbox
 
 /// An outbox feed over HTTP: `GET {url}/internal/outbox` and
 /// `POST {url}/internal/outbox/ack`, with the internal token.

@@ -1,4 +1,5 @@
 public import Logging
+import Outbox
 import ServiceKit
 public import ServiceLifecycle
 

@@ -1,4 +1,4 @@
-public import ServiceKit
+public import Outbox
 
 /// A service's outbox feed, as the relay reads it.
 public protocol OutboxSource: Sendable {

@@ -26,6 +26,9 @@ final class JobBoard<Job: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
+    /// Abandoned waits not yet cleared (for tests: none should outlive its wait).
+    var abandonedCount: Int { state.withLock { $0.abandoned.count } }
+
     /// Adds `job`, handing it straight to a waiting worker if there is one.
     /// False when the board is closed.
     func put(_ job: Job) -> Bool {
@@ -71,6 +74,10 @@ final class JobBoard<Job: Sendable>: Sendable {
             for await other in group where taken == nil {
                 taken = other
             }
+            // Both tasks are done. The timeout and the cancellation may each
+            // have abandoned the token; the second left a mark that nothing
+            // will read.
+            _ = state.withLock { $0.abandoned.remove(token) }
             return taken
         }
     }

@@ -42,6 +42,10 @@ final class JSONSink {
             bytes += unsafeBitCast(value, to: Bool.self) ? Array("true".utf8) : Array("false".utf8)
         } else if T.self == Double.self {
             try writeDouble(unsafeBitCast(value, to: Double.self))
+        } else if T.self == UInt64.self {
+            bytes += String(unsafeBitCast(value, to: UInt64.self)).utf8
+        } else if T.self == UInt.self {
+            bytes += String(unsafeBitCast(value, to: UInt.self)).utf8
         } else {
             let encoder = SinkEncoder(sink: self)
             try value.encode(to: encoder)
@@ -202,8 +206,57 @@ struct KeyedSinkContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try sink.writeDouble(value)
     }
 
+    // An absent optional is written as null, not left out: the contract
+    // shows every key of a resource, so synthesized `encode(to:)`s (which
+    // call these) give what it says.
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
-        guard let value else { return }
+        guard let value else { return try encodeNil(forKey: key) }
+        try encode(value, forKey: key)
+    }
+
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+        guard let value else { return try encodeNil(forKey: key) }
+        try encode(value, forKey: key)
+    }
+
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws {
+        guard let value else { return try encodeNil(forKey: key) }
+        try encode(value, forKey: key)
+    }
+
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+        guard let value else { return try encodeNil(forKey: key) }
+        try encode(value, forKey: key)
+    }
+
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+        guard let value else { return try encodeNil(forKey: key) }
+        try encode(value, forKey: key)
+    }
+
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
+        guard let value else { return try encodeNil(forKey: key) }
+        try encode(value, forKey: key)
+    }
+
+    mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws {
+        try encodeIfPresent(value.map(Double.init), forKey: key)
+    }
+
+    mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { try encodeIfPresent(value.map(Int64.init), forKey: key) }
+    mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { try encodeIfPresent(value.map(Int64.init), forKey: key) }
+    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { try encodeIfPresent(value.map(Int64.init), forKey: key) }
+    mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { try encodeIfPresent(value.map(Int64.init), forKey: key) }
+    mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { try encodeIfPresent(value.map(Int64.init), forKey: key) }
+    mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try encodeIfPresent(value.map(Int64.init), forKey: key) }
+
+    mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws {
+        guard let value else { return try encodeNil(forKey: key) }
+        try encode(value, forKey: key)
+    }
+
+    mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws {
+        guard let value else { return try encodeNil(forKey: key) }
         try encode(value, forKey: key)
     }
 

@@ -4,7 +4,9 @@ public import Logging
 public import W3CTraceContext
 
 /// The request context every service uses: Hummingbird's core storage, plus
-/// the request's id and trace, set by `RequestIdentityMiddleware`.
+/// the request's id and trace, set by `RequestIdentityMiddleware`. Bodies are
+/// decoded strictly (`StrictJSONDecoder`) and models encoded with their keys
+/// in order (`OrderedJSONEncoder`), so handlers take and return models.
 public struct ServiceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller's `X-Request-ID`, or one made for this request.
@@ -21,6 +23,10 @@ public struct ServiceRequestContext: RequestContext {
 
     /// The contract's limit on request bodies.
     public var maxUploadSize: Int { RequestBodyLimit.bytes }
+
+    public var requestDecoder: StrictJSONDecoder { StrictJSONDecoder() }
+
+    public var responseEncoder: OrderedJSONEncoder { OrderedJSONEncoder() }
 
     /// What a call this request makes to another service carries along.
     public var outgoing: OutgoingRequestIdentity {

@@ -1,28 +1,36 @@
 import Foundation
 public import Hummingbird
 
-extension Request {
-    /// The body (at most 1 MiB) decoded as JSON, whatever its Content-Type
-    /// says (`curl -d` sends a form type). Failures come back as problems:
-    /// 413 over the limit, 400 `invalid_json` for what is not a JSON object,
-    /// 400 `invalid_field` naming the field at fault.
-    public func decodeJSON<T: Decodable>(as type: T.Type) async throws -> T {
-        if let length = headers[.contentLength].flatMap({ Int($0) }), length > RequestBodyLimit.bytes {
+/// The request decoder of every service: the body (at most 1 MiB) read as
+/// JSON whatever its Content-Type says (`curl -d` sends a form type), checked
+/// against RFC 8259 (`StrictJSON`), then decoded. Failures come back as
+/// problems: 413 over the limit, 400 `invalid_json` for what is not one JSON
+/// object, 400 `invalid_field` naming the field at fault.
+public struct StrictJSONDecoder: RequestDecoder {
+    public init() {}
+
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > context.maxUploadSize {
             throw Problem.bodyTooLarge
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await body.collect(upTo: RequestBodyLimit.bytes)
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw Problem.bodyTooLarge
         }
         guard buffer.readableBytes > 0 else { throw Problem.invalidJSON("the body is empty; it must be a JSON object") }
-        do {
-            return try buffer.withUnsafeReadableBytes { bytes in
-                try JSONDecoder().decode(T.self, from: Data(bytes))
+        return try buffer.withUnsafeReadableBytes { bytes in
+            do {
+                try StrictJSON.validate(bytes)
+            } catch {
+                throw Problem.invalidJSON("the body is not valid JSON: \(error)")
             }
-        } catch let error as DecodingError {
-            throw Problem(decodingError: error)
+            do {
+                return try JSONDecoder().decode(T.self, from: Data(bytes))
+            } catch let error as DecodingError {
+                throw Problem(decodingError: error)
+            }
         }
     }
 }

@@ -34,19 +34,19 @@ public struct OperationsController: Sendable {
             .get("/openapi.yaml", use: openAPIYAML)
     }
 
-    private struct Status: Encodable {
+    struct Status: ResponseEncodable {
         let status: String
     }
 
-    @Sendable func health(_ request: Request, context: ServiceRequestContext) throws -> Response {
-        try JSONResponse.make(Status(status: "ok"))
+    @Sendable func health(_ request: Request, context: ServiceRequestContext) -> Status {
+        Status(status: "ok")
     }
 
-    @Sendable func ready(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func ready(_ request: Request, context: ServiceRequestContext) async -> EditedResponse<Status> {
         if await isReady() {
-            return try JSONResponse.make(Status(status: "ok"))
+            return EditedResponse(response: Status(status: "ok"))
         }
-        return try JSONResponse.make(Status(status: "unavailable"), status: .serviceUnavailable, headers: [.retryAfter: "5"])
+        return EditedResponse(status: .serviceUnavailable, headers: [.retryAfter: "5"], response: Status(status: "unavailable"))
     }
 
     @Sendable func scrape(_ request: Request, context: ServiceRequestContext) async throws -> Response {

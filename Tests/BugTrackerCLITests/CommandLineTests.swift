@@ -1,0 +1,150 @@
+import SQLiteStore
+import ServiceKit
+import TestSupport
+import Testing
+
+@testable import BugTrackerCLI
+
+/// The command line: options from flags or `BUGTRACKER_*` variables, checked
+/// against what each command declares.
+@Suite struct CommandLineTests {
+    let bugtracker = BugTrackerTool.tool()
+    let migrate = MigrateTool.tool()
+
+    /// The invocation `arguments` parse to.
+    func invocation(_ tool: CommandLineTool, _ arguments: [String], environment: [String: String] = [:]) throws -> Invocation {
+        guard case .run(_, let invocation) = try tool.parse(arguments, environment: environment, isProcessMain: false) else {
+            throw TestFailure("\(arguments) asked for help")
+        }
+        return invocation
+    }
+
+    @Test func variableNamesAreUpperSnakeCase() {
+        #expect(CommandOption("users-url", help: "").environmentVariable == "BUGTRACKER_USERS_URL")
+        #expect(CommandOption("data-dir", help: "").environmentVariable == "BUGTRACKER_DATA_DIR")
+    }
+
+    @Test func theEnvironmentFillsInAbsentOptionsOfTheSubcommand() throws {
+        let up = try invocation(
+            migrate, ["up"], environment: ["BUGTRACKER_DATA_DIR": "/srv/data", "BUGTRACKER_UNRELATED": "x", "PATH": "/bin"]
+        )
+        #expect(up.path == ["bugtracker-migrate", "up"])
+        #expect(up.options.string("data-dir") == "/srv/data")
+    }
+
+    @Test func aFlagWinsOverTheEnvironment() throws {
+        let up = try invocation(migrate, ["up", "--data-dir=/mine"], environment: ["BUGTRACKER_DATA_DIR": "/srv/data"])
+        #expect(up.options.string("data-dir") == "/mine")
+        let spaced = try invocation(migrate, ["up", "--data-dir", "/mine"], environment: ["BUGTRACKER_DATA_DIR": "/srv/data"])
+        #expect(spaced.options.string("data-dir") == "/mine")
+    }
+
+    @Test func flagsTakeTrueFromTheEnvironment() throws {
+        #expect(try invocation(migrate, ["status"], environment: ["BUGTRACKER_CHECK": "true"]).options.flag("check"))
+        #expect(try !invocation(migrate, ["status"], environment: ["BUGTRACKER_CHECK": "0"]).options.flag("check"))
+        #expect(try invocation(migrate, ["status", "--check"]).options.flag("check"))
+    }
+
+    @Test func optionsOfOtherSubcommandsAreLeftOut() throws {
+        // `--migrations-dir` belongs to `new` only: `up` does not read it, and
+        // refuses it as a flag.
+        let environment = ["BUGTRACKER_MIGRATIONS_DIR": "/m"]
+        let up = try invocation(migrate, ["up"], environment: environment)
+        #expect(up.options.string("data-dir") == "./data")
+        #expect(throws: CommandLineTool.UsageError.self) { try invocation(migrate, ["up", "--migrations-dir", "/m"]) }
+        #expect(try invocation(migrate, ["new", "bugs", "x"], environment: environment).options.string("migrations-dir") == "/m")
+    }
+
+    @Test func listsComeRepeatedOrCommaSeparatedAndOtherValuesStayWhole() throws {
+        let flags = try invocation(bugtracker, ["notificator", "--source", "a=http://a:1", "--source", "b=http://b:2"])
+        #expect(flags.options.texts("source") == ["a=http://a:1", "b=http://b:2"])
+        let environment = try invocation(bugtracker, ["notificator"], environment: ["BUGTRACKER_SOURCE": "a=http://a:1,b=http://b:2"])
+        #expect(environment.options.texts("source") == ["a=http://a:1", "b=http://b:2"])
+        let from = try invocation(bugtracker, ["notificator", "--mail-from", "Bugs, Inc <bugs@example.com>"])
+        #expect(from.options.string("mail-from") == "Bugs, Inc <bugs@example.com>")
+    }
+
+    @Test func defaultsPointAtTheOtherServices() throws {
+        let notificator = try invocation(bugtracker, ["notificator"])
+        #expect(notificator.options.texts("source") == ["users=http://127.0.0.1:8800", "bugs=http://127.0.0.1:8801"])
+        #expect(try invocation(bugtracker, ["bugs"]).options.string("users-url") == "http://127.0.0.1:8800")
+    }
+
+    @Test func withoutACommandDevRuns() throws {
+        #expect(try invocation(bugtracker, []).path == ["bugtracker", "dev"])
+        #expect(try invocation(bugtracker, ["--users-port", "9000"]).options.string("users-port") == "9000")
+    }
+
+    @Test(arguments: [
+        ["users", "--bogus"], ["users", "--port"], ["users", "--port", "1", "--port", "2"], ["users", "extra"], ["nonsense"],
+        ["users", "-x"],
+    ])
+    func aCommandLineThatDoesNotFitIsRefused(arguments: [String]) throws {
+        #expect(throws: CommandLineTool.UsageError.self) { try invocation(bugtracker, arguments) }
+    }
+
+    @Test(arguments: ["99999", "70000", "65536", "-1", "8800x", ""])
+    func portsOutsideTheRangeAreRefusedFromFlagsAndTheEnvironment(port: String) throws {
+        let flagged = try invocation(bugtracker, ["users", "--port", port])
+        #expect(throws: OptionError.self) { try flagged.options.port("port") }
+        let environment = try invocation(bugtracker, ["users"], environment: ["BUGTRACKER_PORT": port])
+        do {
+            _ = try environment.options.port("port")
+            Issue.record("BUGTRACKER_PORT=\(port) was taken")
+        } catch let error as OptionError {
+            #expect(error.description.hasPrefix("BUGTRACKER_PORT=\(port) is not a port"))
+        }
+    }
+
+    @Test func portZeroMeansAnyFreePort() throws {
+        #expect(try invocation(bugtracker, ["users", "--port", "0"]).options.port("port") == 0)
+        #expect(try invocation(bugtracker, ["users", "--port", "65535"]).options.port("port") == 65535)
+    }
+
+    @Test func synchronousOffIsRefused() throws {
+        let off = try invocation(bugtracker, ["users", "--synchronous", "off"])
+        #expect(throws: OptionError.self) { try CommonOptions.synchronousMode(off.options) }
+        #expect(try CommonOptions.synchronousMode(invocation(bugtracker, ["users", "--synchronous", "normal"]).options) == .normal)
+    }
+
+    /// Every command of both executables, with its tool and its path.
+    func allCommands() -> [(CommandLineTool, [String], Command)] {
+        func walk(_ tool: CommandLineTool, _ command: Command, _ path: [String]) -> [(CommandLineTool, [String], Command)] {
+            [(tool, path, command)] + command.subcommands.flatMap { walk(tool, $0, path + [$0.name]) }
+        }
+        return walk(bugtracker, bugtracker.root, []) + walk(migrate, migrate.root, [])
+    }
+
+    @Test func everyOptionOfEveryCommandHasItsVariable() throws {
+        var checked = 0
+        for (tool, path, command) in allCommands() where command.run != nil {
+            let positionals = command.arguments.map { _ in "users" }
+            for option in command.options {
+                let sample: String
+                let expected: [String]
+                switch option.kind {
+                case .flag: (sample, expected) = ("true", ["true"])
+                case .list: (sample, expected) = ("a=http://a:1,b=http://b:2", ["a=http://a:1", "b=http://b:2"])
+                case .value: (sample, expected) = ("from-the-environment", ["from-the-environment"])
+                }
+                let parsed = try invocation(tool, path + positionals, environment: [option.environmentVariable: sample])
+                #expect(parsed.options.texts(option.name) == expected, "\(path.joined(separator: " ")) \(option.flag)")
+                #expect(parsed.options.isGiven(option.name))
+                checked += 1
+            }
+        }
+        #expect(checked > 40)
+    }
+
+    @Test func helpListsEveryOptionWithItsVariable() throws {
+        for (tool, path, command) in allCommands() {
+            guard case .help(let text) = try tool.parse(path + ["--help"], environment: [:], isProcessMain: false) else {
+                Issue.record("no help for \(path)")
+                continue
+            }
+            for option in command.options {
+                #expect(text.contains(option.flag) && text.contains(option.environmentVariable), "\(path) \(option.flag)")
+            }
+        }
+    }
+}
