@@ -1,0 +1,200 @@
+"""What the scripts that drive the real binaries share: free ports, building,
+starting, waiting for, stopping and killing services, and HTTP requests.
+
+Used by scripts/compose-smoke, scripts/reliability and Benchmarks/run (which
+puts this folder on sys.path). Every port comes from free_port(): nothing here
+assumes a fixed port is free.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_taken(port):
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def build(configuration="debug", products=("bugtracker", "bugtracker-migrate")):
+    """Builds `products` and returns the folder holding them."""
+    for product in products:
+        subprocess.run(["swift", "build", "-c", configuration, "--product", product], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return subprocess.run(["swift", "build", "-c", configuration, "--show-bin-path"], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def ensure_python_package(module, package=None):
+    """Imports `module`, installing `package` from PyPI first when missing."""
+    try:
+        __import__(module)
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", package or module], check=True)
+
+
+class Processes:
+    """The processes a script started, so that whatever a failure leaves
+    running is stopped."""
+
+    def __init__(self):
+        self.started = []
+
+    def start(self, argv, log=None, env=None, cwd=None, stdout=None):
+        process = subprocess.Popen(argv, stdout=stdout if stdout is not None else (log or subprocess.DEVNULL),
+                                   stderr=subprocess.STDOUT if (log or stdout) else subprocess.DEVNULL, env=env, cwd=cwd)
+        self.started.append(process)
+        return process
+
+    def kill_all(self):
+        for process in self.started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        self.started.clear()
+
+
+def wait_ready(url, timeout=30, process=None, describe=None):
+    """Waits until `url` answers 200. Raises TimeoutError, or RuntimeError
+    when `process` exits first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{describe or url}: the process exited {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{describe or url} never became ready")
+
+
+def stop(*processes, timeout=30):
+    """SIGTERM to each, then their exit codes ("hung" for one that outlived
+    `timeout` and was killed)."""
+    codes = []
+    for process in processes:
+        if process and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        if process:
+            try:
+                codes.append(process.wait(timeout=timeout))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                codes.append("hung")
+    return codes
+
+
+def kill9(process):
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def request(method, url, body=None, headers=None, timeout=10):
+    """One HTTP call with a JSON body; returns (status, headers, decoded body)."""
+    data = json.dumps(body).encode() if body is not None else None
+    call = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(call, timeout=timeout) as response:
+            return response.status, dict(response.headers), _decode(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), _decode(error.read())
+
+
+def _decode(raw):
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+class Catcher:
+    """An SMTP server (aiosmtpd, from PyPI) that keeps every message it
+    accepts, with its recipients and Message-ID; it can be stopped and
+    started again on the same port."""
+
+    def __init__(self, port):
+        import threading
+
+        self.port = port
+        self.messages = []  # (recipients, content, message id)
+        self.lock = threading.Lock()
+        self.controller = None
+        self.start()
+
+    def start(self):
+        import re
+
+        from aiosmtpd.controller import Controller
+
+        catcher = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                content = (envelope.original_content or envelope.content).decode("utf-8", "replace")
+                match = re.search(r"^Message-ID: (.*?)\r?$", content, re.M | re.I)
+                with catcher.lock:
+                    catcher.messages.append((list(envelope.rcpt_tos), content, match.group(1).strip() if match else "?"))
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def ids(self):
+        with self.lock:
+            return [message_id for _, _, message_id in self.messages]
+
+    def counts(self):
+        """Messages received, and distinct Message-IDs among them."""
+        ids = self.ids
+        return len(ids), len(set(ids))
+
+    def wait_for_unique(self, count, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.counts()[1] >= count:
+                return True
+            time.sleep(0.05)
+        return False
+
+
+def fill_outbox(database, count, subject="Welcome", body="Hello"):
+    """Queues `count` messages straight into the outbox table of the
+    database file at `database` (a backlog for the notificator to drain)."""
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute(
+            """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+               INSERT INTO outbox (topic, recipient, subject, body, created_at)
+               SELECT 'user.welcome', 'r' || i || '@example.com', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM n""",
+            (count, subject, body),
+        )
