@@ -1,7 +1,15 @@
 import Foundation
+import NIOPosix
 
 /// A plain blocking TCP client socket, for tests that must misbehave.
-public final class RawSocket {
+///
+/// Its calls block, so tests make them through the async wrappers, which run
+/// them on NIO's thread pool: blocked on Swift's cooperative pool (two
+/// threads on a 2-core machine), they would starve the server under test.
+///
+/// `@unchecked Sendable`: its one stored property, the descriptor, is set
+/// once; a test uses the socket from one task at a time.
+public final class RawSocket: @unchecked Sendable {
     private let descriptor: Int32
 
     public init(port: Int) throws {
@@ -16,14 +24,28 @@ public final class RawSocket {
         guard connected == 0 else { throw TestFailure("cannot connect to port \(port)") }
     }
 
-    public func send(_ text: String) throws {
-        guard !text.isEmpty else { return }
-        let sent = text.utf8CString.withUnsafeBufferPointer { Foundation.send(descriptor, $0.baseAddress, text.utf8.count, 0) }
-        guard sent == text.utf8.count else { throw TestFailure("send failed") }
+    /// Sends `text`, off the cooperative pool.
+    public func send(_ text: String) async throws {
+        try await NIOThreadPool.singleton.runIfActive { try self.blockingSend(text) }
     }
 
-    /// Whether the peer closes the connection within `timeout`.
-    public func waitForClose(timeout: Duration) -> Bool {
+    private func blockingSend(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { Foundation.send(descriptor, $0.baseAddress! + offset, bytes.count - offset, 0) }
+            guard sent > 0 else { throw TestFailure("send failed after \(offset) bytes") }
+            offset += sent
+        }
+    }
+
+    /// Whether the peer closes the connection within `timeout`, off the
+    /// cooperative pool.
+    public func waitForClose(timeout: Duration) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { self.blockingWaitForClose(timeout: timeout) }
+    }
+
+    private func blockingWaitForClose(timeout: Duration) -> Bool {
         var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -32,6 +54,26 @@ public final class RawSocket {
             if count == 0 { return true }
             if count < 0 { return errno == ECONNRESET }
         }
+    }
+
+    /// Sends `text`, then reads until the peer closes or `timeout` passes:
+    /// everything the server answered. Off the cooperative pool.
+    public func exchange(_ text: String, timeout: Duration = .seconds(10)) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try self.blockingExchange(text, timeout: timeout) }
+    }
+
+    private func blockingExchange(_ text: String, timeout: Duration) throws -> String {
+        try blockingSend(text)
+        var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
     }
 
     public func close() {

@@ -15,7 +15,7 @@ import Users
 /// changes nothing, and shows nothing of the service's insides.
 @Suite struct HostileInputTests {
     func withUsersAPI(_ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(UsersService.migrations) { database in
             let app = buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: testInternalToken))
             try await app.test(.router) { client in try await test(client, database) }
@@ -128,7 +128,7 @@ import Users
 /// Connections that hold sockets without finishing a request are closed.
 @Suite struct SlowConnectionTests {
     @Test func idleAndHalfSentRequestsAreCutOff() async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(UsersService.migrations) { database in
             var http = testHTTPConfiguration()
             http.idleTimeout = .milliseconds(500)
             let app = buildUsersService(database: database, options: UsersServiceOptions(http: http, internalToken: nil))
@@ -137,10 +137,10 @@ import Users
                 for opening in ["", "GET /health HTTP/1.1\r\nHost: x\r\n"] {
                     let socket = try RawSocket(port: port)
                     defer { socket.close() }
-                    try socket.send(opening)
+                    try await socket.send(opening)
                     // The server closes it: read returns 0 (end of stream),
                     // long before the 10 s this waits for it.
-                    let closed = socket.waitForClose(timeout: .seconds(10))
+                    let closed = try await socket.waitForClose(timeout: .seconds(10))
                     #expect(closed, "the server kept a connection that sent \(opening.debugDescription)")
                 }
             }

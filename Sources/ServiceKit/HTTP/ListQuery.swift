@@ -46,7 +46,7 @@ public struct ListQuery: Sendable {
     /// The positive integer parameter `name`, if given.
     public func id(_ name: String) throws -> Int64? {
         guard let text = parameters[name] else { return nil }
-        guard let value = Int64(text), value > 0 else { throw Problem.invalidParameter(name, "must be a positive integer") }
+        guard let value = PathID.canonical(text) else { throw Problem.invalidParameter(name, "must be a positive integer") }
         return value
     }
 
@@ -82,11 +82,20 @@ public enum ListCursor {
     }
 }
 
-/// Path ids: a positive integer, or no such resource.
+/// Path ids: a positive integer in canonical decimal, or no such resource.
 public enum PathID {
-    /// The positive integer in path parameter `name`; nil when it is not one.
+    /// The positive integer in path parameter `name`; nil when it is not one
+    /// written the one way ids are (`7`; not `07`, `+7` or ` 7`).
     public static func parse(_ name: String, in context: some RequestContext) -> Int64? {
-        guard let text = context.parameters.get(name), let id = Int64(text), id > 0 else { return nil }
+        guard let text = context.parameters.get(name) else { return nil }
+        return canonical(text)
+    }
+
+    /// `text` as a positive id, when it is one in canonical decimal.
+    public static func canonical(_ text: some StringProtocol) -> Int64? {
+        guard let first = text.utf8.first, first >= UInt8(ascii: "1"), first <= UInt8(ascii: "9"),
+            text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let id = Int64(text)
+        else { return nil }
         return id
     }
 }

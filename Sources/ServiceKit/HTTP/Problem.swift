@@ -20,7 +20,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         self.headers = headers
     }
 
-    private struct Body: Encodable {
+    struct Body: Encodable {
         let title: String
         let status: Int
         let detail: String
@@ -40,10 +40,12 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         }
     }
 
+    /// The problem+json document.
+    var body: Body { Body(title: status.reasonPhrase, status: status.code, detail: detail, code: code) }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
-        let body = Body(title: status.reasonPhrase, status: status.code, detail: detail, code: code)
         let bytes = try OrderedJSONEncoder().encode(body)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }

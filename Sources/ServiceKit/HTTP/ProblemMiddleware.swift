@@ -1,5 +1,7 @@
 public import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 import SQLiteStore
 
 /// Turns every error a route throws into a problem+json response, so that no
@@ -41,6 +43,10 @@ public struct ProblemMiddleware: RouterMiddleware {
             return .methodNotAllowed(request.method, path: path, allowed: allowed)
         case let error as HTTPError where error.status == .contentTooLarge:
             return .bodyTooLarge
+        case is NIOTooManyBytesError:
+            return .bodyTooLarge
+        case let error as HTTPParserError:
+            return ProtocolErrorHandler.problem(for: error)
         case let error as HTTPError where error.status.code < 500:
             return Problem(status: error.status, code: "bad_request", detail: error.status.reasonPhrase.lowercased())
         case ResultCode.full, ResultCode.ioError, ResultCode.readonly, ResultCode.busy, ResultCode.cantOpen:

@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import NIOCore
 
 /// The request decoder of every service: the body (at most 1 MiB) read as
 /// JSON whatever its Content-Type says (`curl -d` sends a form type), checked
@@ -17,6 +18,10 @@ public struct StrictJSONDecoder: RequestDecoder {
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.bodyTooLarge
+        } catch is NIOTooManyBytesError {
+            // A chunked body has no length to check first: it is over the
+            // limit once it has been read that far.
             throw Problem.bodyTooLarge
         }
         guard buffer.readableBytes > 0 else { throw Problem.invalidJSON("the body is empty; it must be a JSON object") }

@@ -11,7 +11,7 @@ public enum ServiceApplication {
     public static func router(metrics: ServiceMetrics, routes: RouteTable) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: RequestIdentityMiddleware())
-        router.add(middleware: RequestRecordingMiddleware<ServiceRequestContext>(factory: metrics.factory))
+        router.add(middleware: RequestRecordingMiddleware<ServiceRequestContext>(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: routes))
         return router
     }
@@ -24,14 +24,21 @@ public enum ServiceApplication {
         router: Router<ServiceRequestContext>,
         routes: RouteTable,
         configuration: HTTPServiceConfiguration,
+        metrics: ServiceMetrics,
         services: [any Service] = []
     ) -> Application<RouterResponder<ServiceRequestContext>> {
         routes.register(router)
         let idle = configuration.idleTimeout.components
         let onListening = configuration.onListening
+        let (requests, logger) = (metrics.requests, configuration.logger)
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(idle.seconds) + .nanoseconds(idle.attoseconds / 1_000_000_000))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ProtocolErrorHandler(metrics: requests, logger: logger)],
+                    idleTimeout: .seconds(idle.seconds) + .nanoseconds(idle.attoseconds / 1_000_000_000)
+                )
+            ),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
