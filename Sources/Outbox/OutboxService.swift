@@ -1,6 +1,6 @@
 import EmbeddedMigrations
 public import Hummingbird
-import Metrics
+import Prometheus
 public import SQLiteStore
 public import ServiceKit
 
@@ -63,7 +63,8 @@ public enum Outbox {
         routes: RouteTable
     ) -> Application<RouterResponder<ServiceRequestContext>> {
         let router = ServiceApplication.router(metrics: options.metrics, routes: routes)
-        let pending = Gauge(label: "outbox_pending_messages", factory: options.metrics.factory)
+        let pending = options.metrics.gauge(
+            "outbox_pending_messages", help: "Outbox rows written and not yet acknowledged by the notificator.")
         router.addRoutes(api)
         router.addRoutes(OutboxFeedController(outbox: outbox, token: InternalToken(options.internalToken)).endpoints)
         router.addRoutes(
@@ -80,6 +81,7 @@ public enum Outbox {
             router: router,
             routes: routes,
             configuration: options.http,
+            metrics: options.metrics,
             services: [
                 OutboxPruner(outbox: outbox, retention: options.outboxRetention, logger: options.http.logger),
                 ShutdownAction { outbox.signal.shutDown() },

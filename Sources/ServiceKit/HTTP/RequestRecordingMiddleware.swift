@@ -1,6 +1,6 @@
 public import Hummingbird
 import Logging
-public import Metrics
+import Prometheus
 import Synchronization
 
 /// Records every request once it is answered: one log line (method, path,
@@ -10,8 +10,8 @@ import Synchronization
 public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
     private let metrics: RequestMetrics
 
-    public init(factory: any MetricsFactory) {
-        self.metrics = RequestMetrics(factory: factory)
+    public init(metrics: ServiceMetrics) {
+        self.metrics = metrics.requests
     }
 
     public func handle(
@@ -51,8 +51,8 @@ public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddlew
     }
 }
 
-/// The counters and timers per (route, method, status), made once each: the
-/// factory's own lookup takes a lock and hashes labels on every call.
+/// The counters and histograms per (route, method, status), made once each:
+/// the registry's own lookup takes a lock and hashes labels on every call.
 final class RequestMetrics: Sendable {
     private struct Key: Hashable {
         let route: String
@@ -60,26 +60,33 @@ final class RequestMetrics: Sendable {
         let status: Int
     }
 
-    private let factory: any MetricsFactory
-    private let instruments = Mutex<[Key: (Counter, Metrics.Timer)]>([:])
+    private let registry: PrometheusCollectorRegistry
+    private let instruments = Mutex<[Key: (Counter, DurationHistogram)]>([:])
 
-    init(factory: any MetricsFactory) {
-        self.factory = factory
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
     }
 
     func record(route: String, method: String, status: Int, duration: Duration) {
         let key = Key(route: route == "NotFound" ? "unmatched" : route, method: method, status: status)
-        let (counter, timer) = instruments.withLock { instruments in
+        let (counter, histogram) = instruments.withLock { instruments in
             if let existing = instruments[key] { return existing }
-            let dimensions = [("route", key.route), ("method", key.method), ("status", String(key.status))]
+            let labels = [("route", key.route), ("method", key.method), ("status", String(key.status))]
             let made = (
-                Counter(label: "http_requests_total", dimensions: dimensions, factory: factory),
-                Metrics.Timer(label: "http_request_duration_seconds", dimensions: dimensions, factory: factory)
+                registry.makeCounter(
+                    descriptor: ServiceMetrics.descriptor("http_requests_total", "HTTP requests answered, by route, method and status."),
+                    labels: labels
+                ),
+                registry.makeDurationHistogram(
+                    descriptor: ServiceMetrics.descriptor(
+                        "http_request_duration_seconds", "How long HTTP requests took to answer, by route, method and status."),
+                    labels: labels, buckets: ServiceMetrics.durationBuckets
+                )
             )
             instruments[key] = made
             return made
         }
         counter.increment()
-        timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        histogram.record(duration)
     }
 }
