@@ -49,13 +49,7 @@ public struct Bug: Sendable, Hashable, Codable, ResponseEncodable {
 /// The rules for the text fields of a bug, shared by creation and change.
 enum BugFields {
     static func title(_ text: String) throws -> String {
-        let title = TextRules.trimmed(text)
-        guard !title.isEmpty else { throw FieldError(field: "title", reason: "must not be empty") }
-        guard TextRules.length(title) <= 200 else { throw FieldError(field: "title", reason: "must be at most 200 characters") }
-        guard !TextRules.hasControlCharacters(title) else {
-            throw FieldError(field: "title", reason: "must be one line without control characters")
-        }
-        return title
+        try TextRules.checkedLine(text, field: "title", maximum: 200)
     }
 
     static func description(_ text: String?) throws -> String? {

@@ -16,6 +16,9 @@ public struct Migration: Sendable, Hashable {
     public let sql: String
     /// SHA-256 of the file's bytes, in lower-case hex.
     public let checksum: String
+    /// The Swift functions its SQL calls, registered on the connection
+    /// before it runs (not part of the checksum: the file is).
+    public private(set) var functions: [SQLFunction] = []
 
     public init(service: String, version: Int, name: String, sql: String, path: String? = nil) {
         self.path = path ?? "Migrations/\(service)/\(Self.fileName(version: version, name: name))"
@@ -39,7 +42,16 @@ public struct Migration: Sendable, Hashable {
     /// the file it comes from: how a service takes a migration of a module it
     /// shares (the outbox's) into its own sequence.
     public func placed(in service: String, version: Int) -> Migration {
-        Migration(service: service, version: version, name: name, sql: sql, path: path)
+        var placed = Migration(service: service, version: version, name: name, sql: sql, path: path)
+        placed.functions = functions
+        return placed
+    }
+
+    /// This migration, with `functions` registered before it runs.
+    public func requiring(_ functions: [SQLFunction]) -> Migration {
+        var migration = self
+        migration.functions += functions.filter { !migration.functions.contains($0) }
+        return migration
     }
 
     /// The version and name in a file name `NNNN_name.sql`.

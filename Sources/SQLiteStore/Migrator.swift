@@ -138,6 +138,7 @@ public struct Migrator: Sendable {
                         return false
                     }
                     do {
+                        for function in [SQLFunction.refuse] + migration.functions { try connection.register(function) }
                         try connection.executeScript(migration.sql)
                     } catch let error as SQLiteError {
                         throw MigrationError.failed(path: migration.path, message: error.message)

@@ -32,6 +32,64 @@ public enum TextRules {
         }
     }
 
+    /// The first character the contract refuses in e-mails, names, titles
+    /// and labels: C0 and C1 controls, line and paragraph separators, bidi
+    /// controls (U+202A–U+202E, U+2066–U+2069) that can reorder what a reader
+    /// sees, and invisible format characters (U+200B, U+2060, U+FEFF). The
+    /// joiners U+200C and U+200D, which scripts and emoji need, pass when
+    /// `allowingJoiners` (names and titles).
+    public static func firstForbidden(in text: some StringProtocol, allowingJoiners: Bool) -> Unicode.Scalar? {
+        text.unicodeScalars.first { scalar in
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F: true
+            case 0x2028, 0x2029: true
+            case 0x202A...0x202E, 0x2066...0x2069: true
+            case 0x200B, 0x2060, 0xFEFF: true
+            case 0x200C, 0x200D: !allowingJoiners
+            default: false
+            }
+        }
+    }
+
+    /// The reason a field with `scalar` in it is refused, naming the character.
+    public static func forbiddenReason(_ scalar: Unicode.Scalar) -> String {
+        if scalar == "\n" || scalar == "\r" || scalar == "\u{2028}" || scalar == "\u{2029}" {
+            return "must be one line without control characters"
+        }
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        return "must not contain control, bidirectional or invisible characters (it holds \(code))"
+    }
+
+    /// Whether `text` holds a character a person can see: not white space,
+    /// nor a control or format character, nor one Unicode says to ignore
+    /// when it has nothing to show (a joiner alone, say).
+    public static func hasVisibleCharacter(_ text: some StringProtocol) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            if scalar.isASCII { return scalar.value > 0x20 && scalar.value < 0x7F }
+            let properties = scalar.properties
+            switch properties.generalCategory {
+            case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .unassigned, .surrogate: return false
+            default: return !properties.isDefaultIgnorableCodePoint && !properties.isWhitespace
+            }
+        }
+    }
+
+    /// Checks a one-line text field (a name, a title): at most `maximum`
+    /// characters, at least one visible, none forbidden (joiners allowed).
+    /// Returns it trimmed.
+    public static func checkedLine(_ text: String, field: String, maximum: Int) throws -> String {
+        let trimmed = trimmed(text)
+        guard length(trimmed) <= maximum else { throw FieldError(field: field, reason: "must be at most \(maximum) characters") }
+        if let scalar = firstForbidden(in: trimmed, allowingJoiners: true) {
+            throw FieldError(field: field, reason: forbiddenReason(scalar))
+        }
+        guard hasVisibleCharacter(trimmed) else {
+            throw FieldError(field: field, reason: trimmed.isEmpty ? "must not be empty" : "must hold at least one visible character")
+        }
+        return trimmed
+    }
+
     /// Whether `scalar` is white space, with a fast answer for ASCII.
     public static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII {

@@ -32,20 +32,14 @@ public struct NewUser: Sendable, Hashable {
     /// Throws a `FieldError` naming the field at fault.
     public init(email: String, name: String?) throws {
         self.email = try EmailAddress.validate(email)
-        guard let name else {
+        // Absent, null or blank: no name.
+        guard let name, !TextRules.trimmed(name).isEmpty else {
             self.name = nil
             return
         }
-        let trimmedName = TextRules.trimmed(name)
-        if TextRules.length(trimmedName) > 200 {
-            throw FieldError(field: "name", reason: "must be at most 200 characters")
-        }
-        if TextRules.hasControlCharacters(trimmedName) {
-            throw FieldError(field: "name", reason: "must be one line without control characters")
-        }
-        self.name = trimmedName.isEmpty ? nil : trimmedName
+        self.name = try TextRules.checkedLine(name, field: "name", maximum: 200)
     }
 
-    /// The key that makes addresses unique whatever their case.
+    /// The key that makes addresses unique whatever their spelling.
     public var emailKey: String { EmailAddress.key(email) }
 }

@@ -14,8 +14,8 @@ public enum UsersService {
     /// The service's name: its command, database and migrations folder.
     public static let name = "users"
 
-    /// Its database's migrations.
-    static let migrations = MigrationCatalog.migrations(in: name)
+    /// Its database's migrations, with the SQL function one of them calls.
+    public static let migrations = MigrationCatalog.migrations(in: name).map { $0.requiring([EmailAddress.keyFunction]) }
 
     /// `bugtracker users`, its database and its place in `bugtracker dev`.
     public static let definition = ServiceDefinition(

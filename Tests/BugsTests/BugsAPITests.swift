@@ -130,6 +130,9 @@ import Testing
         (#"{"title": "Crash", "assignee_id": 99999999999999999999999}"#, "assignee_id must be an integer"),
         (#"{"title": "Crash", "assignee_id": 1.5}"#, "assignee_id must be an integer"),
         (#"{"title": "Crash\nBcc: x@example.com"}"#, "title must be one line without control characters"),
+        (#"{"title": "\u200B"}"#, "title must not contain control, bidirectional or invisible characters (it holds U+200B)"),
+        (#"{"title": "\u200D"}"#, "title must hold at least one visible character"),
+        (#"{"title": "Crash \u202E"}"#, "title must not contain control, bidirectional or invisible characters (it holds U+202E)"),
         (#"{"description": "no title"}"#, "title is required"),
         (#"{"title": "Crash", "severity": 1}"#, "severity is not a field"),
     ])

@@ -149,24 +149,6 @@ import Testing
         #expect(Migration.fileName(version: 7, name: "add_x") == "0007_add_x.sql")
     }
 
-    @Test(arguments: ["users", "bugs", "notificator"])
-    func embeddedMigrationsApplyCleanly(service: String) async throws {
-        let migrator = try Migrator(service: service, migrations: MigrationCatalog.migrations(in: service))
-        #expect(!migrator.migrations.isEmpty)
-        #expect(migrator.migrations.map(\.version) == Array(1...migrator.migrations.count))
-        try await withEmptyDatabase { database in
-            try await database.migrate(with: migrator)
-            try await database.verifySchema(with: migrator)
-            // Every table is STRICT, as the contract asks.
-            let loose = try await database.read { connection in
-                try connection.query(
-                    "SELECT name FROM pragma_table_list WHERE type = 'table' AND strict = 0 AND name NOT LIKE 'sqlite_%'"
-                ) { $0.text(0) }
-            }
-            #expect(loose.isEmpty)
-        }
-    }
-
     // MARK: Foreign keys
 
     let parentsAndChildren = Migration(

@@ -9,10 +9,22 @@ public func withMigratedDatabase<T>(
     configuration: DatabaseConfiguration = DatabaseConfiguration(synchronous: .normal),
     _ body: (Database) async throws -> T
 ) async throws -> T {
-    try await withTemporaryDirectory("bugtracker-\(service)") { directory in
+    try await withMigratedDatabase(MigrationCatalog.migrations(in: service), configuration: configuration, body)
+}
+
+/// Runs `body` on a database in a fresh temporary file with `migrations` (a
+/// service's own, with the functions they call) applied; closes it and
+/// deletes the file afterwards.
+public func withMigratedDatabase<T>(
+    _ migrations: [Migration],
+    configuration: DatabaseConfiguration = DatabaseConfiguration(synchronous: .normal),
+    _ body: (Database) async throws -> T
+) async throws -> T {
+    let service = migrations.first?.service ?? "empty"
+    return try await withTemporaryDirectory("bugtracker-\(service)") { directory in
         let database = try await Database.open(path: directory.file("\(service).db"), configuration: configuration)
         do {
-            try await database.migrate(with: Migrator(service: service, migrations: MigrationCatalog.migrations(in: service)))
+            try await database.migrate(with: Migrator(service: service, migrations: migrations))
             let result = try await body(database)
             await database.close()
             return result

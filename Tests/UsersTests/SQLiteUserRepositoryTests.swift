@@ -14,7 +14,7 @@ import Users
     }
 
     func withRepository(_ body: (Fixture) async throws -> Void) async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(UsersService.migrations) { database in
             let outbox = SQLiteOutboxRepository(database: database)
             try await body(Fixture(database: database, users: SQLiteUserRepository(database: database, outbox: outbox), outbox: outbox))
         }
@@ -82,7 +82,9 @@ import Users
     @Test func unicodeAndLongestValuesRoundTrip() async throws {
         try await withRepository { fixture in
             let local = String(repeating: "é", count: 64)
-            let domain = String(repeating: "b", count: 254 - 64 - 1 - 4) + ".com"
+            // The longest address: 64 characters before the @, and labels of
+            // at most 63 after it, 254 in all.
+            let domain = [63, 63, 57].map { String(repeating: "b", count: $0) }.joined(separator: ".") + ".com"
             let email = "\(local)@\(domain)"
             #expect(email.unicodeScalars.count == 254)
             let name = String(repeating: "名", count: 199) + "🐛"
@@ -112,7 +114,7 @@ import Users
 @Suite struct NewUserValidationTests {
     @Test(arguments: [
         ("test", "exactly one @"), ("@example.com", "nothing before the @"), ("ann@localhost", "needs a dot"),
-        ("ann@@example.com", "exactly one @"), ("ann@example..com", "needs a dot"), ("", "must not be empty"),
+        ("ann@@example.com", "exactly one @"), ("ann@example..com", "empty part"), ("", "must not be empty"),
         ("ann smith@example.com", "spaces"), ("ann@example.com\r\nBcc: x@evil.com", "spaces or control"),
         ("Ann <ann@example.com>", "spaces"), ("ann@example.com,bob@example.com", "bare address"),
     ])

@@ -13,7 +13,7 @@ import Users
 /// The users API through its router, on a migrated temporary database.
 @Suite struct UsersAPITests {
     func withUsersAPI(_ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(UsersService.migrations) { database in
             let app = buildUsersService(
                 database: database,
                 options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: testInternalToken)
@@ -103,6 +103,17 @@ import Users
             #expect(try response.problemCode() == "email_taken")
             #expect(try response.problemDetail() == "a user with e-mail ANN@EXAMPLE.COM already exists")
             #expect(try await outboxCount(database) == 1)
+        }
+    }
+
+    @Test(arguments: [("é@x.com", "e\u{0301}@x.com"), ("a@bücher.example", "a@xn--bcher-kva.example")])
+    func oneAddressSpelledTwoWaysIs409(first: String, second: String) async throws {
+        try await withUsersAPI { client, database in
+            #expect(try await client.post("/users", json: #"{"email": "\#(first)"}"#).status == .created)
+            let response = try await client.post("/users", json: #"{"email": "\#(second)"}"#)
+            #expect(response.status == .conflict)
+            #expect(try response.problemCode() == "email_taken")
+            #expect(try await userCount(database) == 1)
         }
     }
 
@@ -199,6 +210,27 @@ import Users
             #expect(text.contains(#"http_requests_total{route="/users/{id}",method="GET",status="404"} 1"#))
             #expect(text.contains("http_request_duration_seconds_bucket{"))
             #expect(text.contains("outbox_pending_messages 1"))
+        }
+    }
+
+    @Test func everyMetricFamilyHasHelpTextAndTheProcessFiguresAreThere() async throws {
+        try await withUsersAPI { client, _ in
+            _ = try await client.post("/users", json: #"{"email": "ann@example.com"}"#)
+            let lines = try await client.get("/metrics").text.split(separator: "\n")
+            func names(_ prefix: String) -> [String] {
+                lines.filter { $0.hasPrefix(prefix) }.map { String($0.split(separator: " ")[2]) }
+            }
+            let families = names("# TYPE ")
+            #expect(!families.isEmpty && Set(families) == Set(names("# HELP ")))
+            func value(_ name: String) -> Double? {
+                lines.first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+            }
+            for name in ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes", "process_open_fds"] {
+                #expect((value(name) ?? 0) > 0, "\(name)")
+            }
+            #expect((value("process_max_fds") ?? 0) >= (value("process_open_fds") ?? .infinity))
+            let started = value("process_start_time_seconds") ?? 0
+            #expect(started <= Date().timeIntervalSince1970 && started > Date().timeIntervalSince1970 - 86_400)
         }
     }
 
