@@ -32,6 +32,11 @@ public struct Delivery: Sendable, Hashable, ResponseEncodable {
     /// When the notificator took it.
     public var createdAt: Timestamp
     public var sentAt: Timestamp?
+    /// When it went dead; nil unless dead. Not part of the API's view.
+    public var diedAt: Timestamp?
+    /// `<SOURCE.SOURCEID.INSTANCE@bugtracker>`, the same on every attempt.
+    /// Not part of the API's view.
+    public var messageID: String
 
     /// The API's view, in the contract's order, which the encoding follows;
     /// `body` and `source_created_at` stay out.

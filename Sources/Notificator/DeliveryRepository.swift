@@ -28,6 +28,10 @@ public protocol DeliveryRepository: Sendable {
     func retry(id: Int64, at time: Timestamp) async throws -> Delivery?
     /// How many deliveries are in each status.
     func countsByStatus() async throws -> [DeliveryStatus: Int]
+    /// Deletes up to `limit` sent or dead deliveries that ended before
+    /// `time`, bodies and addresses with them; returns how many.
+    @discardableResult
+    func prune(finishedBefore time: Timestamp, limit: Int) async throws -> Int
 }
 
 /// What a `DeliveryRepository` refuses.

@@ -66,6 +66,11 @@ public struct MailSettings: Sendable {
             } catch {
                 throw OptionError("--smtp-url: \(error)")
             }
+            if let smtp, smtp.username != nil, smtp.security == .none {
+                throw OptionError(
+                    "--smtp-url has credentials but no TLS, and credentials are never sent in clear: "
+                        + "use smtps://… or add ?starttls=required")
+            }
         }
         self.mailDirectory = options.string(Self.mailDir.name) ?? "./data/mail"
     }

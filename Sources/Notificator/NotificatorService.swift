@@ -20,6 +20,12 @@ public enum NotificatorService {
     /// The service's name: its command, database and migrations folder.
     public static let name = "notificator"
 
+    /// `--delivery-retention`.
+    static let retentionOption = CommandOption(
+        "delivery-retention", valueName: "DURATION",
+        help: "How long sent and dead deliveries (their addresses and bodies) are kept.", default: .value("30d"), inDev: true
+    )
+
     /// Its database's migrations.
     static let migrations = MigrationCatalog.migrations(in: name)
 
@@ -29,7 +35,7 @@ public enum NotificatorService {
         summary: "Run the notificator alone: relay the services' outboxes and deliver the mail.",
         listeners: [.init(defaultPort: 8802)],
         migrations: migrations,
-        options: [sourceOption] + MailSettings.options,
+        options: [sourceOption] + MailSettings.options + [retentionOption],
         build: { setup in
             var sources: [SourceConfiguration] = []
             for text in setup.options.texts(sourceOption.name) {
@@ -47,7 +53,8 @@ public enum NotificatorService {
                 database: try setup.requireDatabase(),
                 options: NotificatorOptions(
                     http: setup.http, sources: sources, internalToken: token, mailer: mailer,
-                    sender: mail.sender, retry: mail.retry, metrics: setup.metrics
+                    sender: mail.sender, retry: mail.retry, metrics: setup.metrics,
+                    deliveryRetention: try setup.options.duration(retentionOption.name) ?? .seconds(30 * 86_400)
                 )
             )
             return [app]
@@ -70,6 +77,8 @@ public struct NotificatorOptions: Sendable {
     public var metrics: ServiceMetrics
     /// How long a feed call holds when nothing is new (seconds).
     public var pollWait: Int
+    /// How long sent and dead deliveries are kept.
+    public var deliveryRetention: Duration
 
     public init(
         http: HTTPServiceConfiguration,
@@ -79,7 +88,8 @@ public struct NotificatorOptions: Sendable {
         sender: MailAddress = .defaultSender,
         retry: RetryPolicy = RetryPolicy(),
         metrics: ServiceMetrics = ServiceMetrics(),
-        pollWait: Int = 25
+        pollWait: Int = 25,
+        deliveryRetention: Duration = .seconds(30 * 86_400)
     ) {
         self.http = http
         self.sources = sources
@@ -89,6 +99,7 @@ public struct NotificatorOptions: Sendable {
         self.retry = retry
         self.metrics = metrics
         self.pollWait = pollWait
+        self.deliveryRetention = deliveryRetention
     }
 }
 
@@ -102,7 +113,9 @@ public func buildNotificatorService(
 ) -> Application<RouterResponder<ServiceRequestContext>> {
     let repository = SQLiteDeliveryRepository(database: database)
     let wakeup = Wakeup()
-    let metrics = DeliveryMetrics(factory: options.metrics.factory)
+    let health = MailSetupHealth(backoff: options.retry)
+    let databaseIsCurrent = database.readinessCheck(service: NotificatorService.name, migrations: NotificatorService.migrations)
+    let metrics = DeliveryMetrics(metrics: options.metrics)
     let logger = options.http.logger
     let client = HTTPOutboxSource.makeClient()
 
@@ -112,7 +125,11 @@ public func buildNotificatorService(
         OperationsController(
             metrics: options.metrics,
             openAPIDocument: PackageResources.openapi_json,
-            isReady: database.readinessCheck(service: NotificatorService.name, migrations: NotificatorService.migrations),
+            readiness: {
+                guard await databaseIsCurrent() else { return .unavailable("the database does not answer, or its schema is not current") }
+                if let problem = health.problem { return .unavailable("mail cannot be sent: \(problem)") }
+                return .ready
+            },
             beforeScrape: {
                 if let counts = try? await repository.countsByStatus() { metrics.recordCounts(counts) }
                 if let pending = try? await repository.pendingBySource() {
@@ -131,13 +148,16 @@ public func buildNotificatorService(
     }
     let worker = DeliveryWorker(
         deliveries: repository, mailer: options.mailer, sender: options.sender, policy: options.retry,
-        wakeup: wakeup, metrics: metrics, logger: logger
+        wakeup: wakeup, metrics: metrics, logger: logger, health: health
     )
+    let pruner = DeliveryPruner(deliveries: repository, retention: options.deliveryRetention, logger: logger)
     // Shut down in reverse: relays first, then the worker (its sends
     // finish), then the mailer's connections, then the feed client.
     var services: [any Service] = [ShutdownAction { try? await client.shutdown() }]
     if let mailerService = options.mailer as? any Service { services.append(mailerService) }
     services.append(worker)
+    services.append(pruner)
     services += relays
-    return ServiceApplication.make(router: router, routes: routes, configuration: options.http, services: services)
+    return ServiceApplication.make(
+        router: router, routes: routes, configuration: options.http, metrics: options.metrics, services: services)
 }

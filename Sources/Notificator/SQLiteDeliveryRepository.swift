@@ -12,7 +12,7 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
 
     private static let columns = """
         id, source, source_message_id, topic, recipient, subject, body, status, attempts, last_error,
-        next_attempt_at, source_created_at, created_at, sent_at
+        next_attempt_at, source_created_at, created_at, sent_at, died_at, message_id
         """
 
     private static func delivery(_ row: Row) throws -> Delivery {
@@ -25,7 +25,9 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
             recipient: try row.text("recipient"), subject: try row.text("subject"), body: try row.text("body"), status: status,
             attempts: try row.int("attempts"), lastError: try row.optionalText("last_error"),
             nextAttemptAt: try row.optionalTimestamp("next_attempt_at"), sourceCreatedAt: try row.timestamp("source_created_at"),
-            createdAt: try row.timestamp("created_at"), sentAt: try row.optionalTimestamp("sent_at")
+            createdAt: try row.timestamp("created_at"), sentAt: try row.optionalTimestamp("sent_at"),
+            diedAt: try row.optionalTimestamp("died_at"),
+            messageID: try row.optionalText("message_id") ?? "<\(try row.text("source")).\(try row.int64("source_message_id"))@bugtracker>"
         )
     }
 
@@ -46,8 +48,9 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
                 try connection.execute(
                     """
                     INSERT INTO deliveries (source, source_message_id, topic, recipient, subject, body, status, attempts,
-                                            next_attempt_at, source_created_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                                            next_attempt_at, source_created_at, created_at, message_id)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8, ?9,
+                            '<' || ?1 || '.' || ?2 || '.' || (SELECT instance_id FROM installation) || '@bugtracker>')
                     ON CONFLICT (source, source_message_id) DO NOTHING
                     """,
                     [
@@ -120,10 +123,13 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
         try await database.write { connection in
             try connection.execute(
                 """
-                UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+                UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?, died_at = ?
                 WHERE id = ? AND status = 'pending'
                 """,
-                [.text(retryAt == nil ? "dead" : "pending"), .text(error), SQLiteValue(retryAt), .integer(id)]
+                [
+                    .text(retryAt == nil ? "dead" : "pending"), .text(error), SQLiteValue(retryAt),
+                    retryAt == nil ? time.sqliteValue : .null, .integer(id),
+                ]
             )
         }
     }
@@ -156,12 +162,13 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
             else { return nil }
             guard delivery.status == .dead else { throw DeliveryRepositoryError.notDead(delivery.status) }
             try connection.execute(
-                "UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ?",
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, died_at = NULL WHERE id = ?",
                 [time.sqliteValue, .integer(id)]
             )
             var retried = delivery
             retried.status = .pending
             retried.nextAttemptAt = time
+            retried.diedAt = nil
             return retried
         }
     }
@@ -177,6 +184,22 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
             if let status = DeliveryStatus(rawValue: status) { counts[status] = count }
         }
         return counts
+    }
+
+    @discardableResult
+    public func prune(finishedBefore time: Timestamp, limit: Int) async throws -> Int {
+        try await database.write { connection in
+            try connection.execute(
+                """
+                DELETE FROM deliveries WHERE id IN (
+                    SELECT id FROM deliveries INDEXED BY deliveries_finished
+                    WHERE status IN ('sent', 'dead') AND coalesce(sent_at, died_at) < ? LIMIT ?
+                )
+                """,
+                [time.sqliteValue, .integer(Int64(limit))]
+            )
+            return connection.changes
+        }
     }
 
     public func lastID(for source: String) async throws -> Int64 {

@@ -20,6 +20,7 @@ import Users
         try await ServiceHarness.withUsers { usersURL, users in
             try await ServiceHarness.withBugs(usersURL: usersURL) { bugsURL, bugs in
                 try await withMigratedDatabase("notificator") { database in
+                    let instance = try await ServiceHarness.instanceID(of: database)
                     let sources = [SourceConfiguration(name: "users", url: usersURL), SourceConfiguration(name: "bugs", url: bugsURL)]
                     try await ServiceHarness.withNotificator(
                         database: database, sources: sources, mailer: try ServiceHarness.mailer(for: sink)
@@ -36,14 +37,15 @@ import Users
                         let byID = Dictionary(uniqueKeysWithValues: messages.map { ($0.header("Message-ID") ?? "", $0) })
                         #expect(
                             Set(byID.keys) == [
-                                "<users.1@bugtracker>", "<users.2@bugtracker>", "<bugs.1@bugtracker>", "<bugs.2@bugtracker>",
+                                "<users.1.\(instance)@bugtracker>", "<users.2.\(instance)@bugtracker>", "<bugs.1.\(instance)@bugtracker>",
+                                "<bugs.2.\(instance)@bugtracker>",
                             ])
-                        #expect(byID["<users.1@bugtracker>"]?.recipients == ["<ann@example.com>"])
-                        #expect(byID["<users.1@bugtracker>"]?.header("Subject") == "Welcome to the bug tracker")
-                        #expect(byID["<users.1@bugtracker>"]?.body.contains("Hello Ann,") == true)
-                        #expect(byID["<bugs.1@bugtracker>"]?.recipients == ["<bob@example.com>"])
-                        #expect(byID["<bugs.2@bugtracker>"]?.recipients == ["<ann@example.com>"])
-                        #expect(byID["<bugs.2@bugtracker>"]?.header("Subject") == "[Bug #1] Crash on save")
+                        #expect(byID["<users.1.\(instance)@bugtracker>"]?.recipients == ["<ann@example.com>"])
+                        #expect(byID["<users.1.\(instance)@bugtracker>"]?.header("Subject") == "Welcome to the bug tracker")
+                        #expect(byID["<users.1.\(instance)@bugtracker>"]?.body.contains("Hello Ann,") == true)
+                        #expect(byID["<bugs.1.\(instance)@bugtracker>"]?.recipients == ["<bob@example.com>"])
+                        #expect(byID["<bugs.2.\(instance)@bugtracker>"]?.recipients == ["<ann@example.com>"])
+                        #expect(byID["<bugs.2.\(instance)@bugtracker>"]?.header("Subject") == "[Bug #1] Crash on save")
                         for message in messages {
                             #expect(message.header("From") == "Bug Tracker <bugtracker@localhost>")
                             #expect(message.header("Date")?.hasSuffix("+0000") == true)
@@ -137,7 +139,7 @@ import Users
                 let relay = OutboxRelay(
                     source: HTTPOutboxSource(configuration: .init(name: "users", url: usersURL), token: testInternalToken, client: client),
                     deliveries: repository, cursors: repository, wakeup: Wakeup(),
-                    metrics: DeliveryMetrics(factory: ServiceMetrics().factory), logger: quietLogger(), pollWait: 1
+                    metrics: DeliveryMetrics(metrics: ServiceMetrics()), logger: quietLogger(), pollWait: 1
                 )
                 let group = ServiceGroup(configuration: .init(services: [relay], logger: quietLogger()))
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -179,6 +181,7 @@ import Users
             _ = try await lookup.post("/users", json: #"{"email": "ann@example.com"}"#)
             try await ServiceHarness.withBugs(usersURL: lookupURL) { bugsURL, bugs in
                 try await withMigratedDatabase("notificator") { database in
+                    let instance = try await ServiceHarness.instanceID(of: database)
                     let sources = [
                         SourceConfiguration(name: "users", url: "http://127.0.0.1:\(usersPort)"),
                         SourceConfiguration(name: "bugs", url: bugsURL),
@@ -188,7 +191,7 @@ import Users
                     ) { notificator in
                         _ = try await bugs.post("/bugs", json: #"{"title": "Crash", "reporter_id": 1}"#)
                         let bugMail = try await sink.waitForMessages(1)
-                        #expect(bugMail.first?.header("Message-ID") == "<bugs.1@bugtracker>")
+                        #expect(bugMail.first?.header("Message-ID") == "<bugs.1.\(instance)@bugtracker>")
                         let metrics = try await notificator.get("/metrics").text
                         #expect(metrics.contains(#"notificator_source_up{source="users"} 0"#))
 
@@ -196,7 +199,7 @@ import Users
                         try await ServiceHarness.withUsers(port: usersPort) { url in
                             try await ServiceHarness.post("\(url)/users", json: #"{"email": "bob@example.com"}"#)
                             let all = try await sink.waitForMessages(2, timeout: .seconds(20))
-                            #expect(all.last?.header("Message-ID") == "<users.1@bugtracker>")
+                            #expect(all.last?.header("Message-ID") == "<users.1.\(instance)@bugtracker>")
                             #expect(all.last?.recipients == ["<bob@example.com>"])
                         }
                     }

@@ -21,7 +21,7 @@ enum ServiceHarness {
     static func withUsers(
         _ body: @escaping @Sendable (_ url: String, _ client: any TestClientProtocol) async throws -> Void
     ) async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(UsersService.migrations) { database in
             let app = buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: testInternalToken)
             )
@@ -32,7 +32,7 @@ enum ServiceHarness {
     /// The users service on exactly `port` (the live test framework always
     /// picks its own), run as it runs in production; `body` gets its URL.
     static func withUsers(port: Int, _ body: @escaping @Sendable (_ url: String) async throws -> Void) async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(UsersService.migrations) { database in
             let listening = AsyncStream<Int>.makeStream()
             var http = testHTTPConfiguration("users") { port in listening.continuation.yield(port) }
             http.port = port
@@ -124,5 +124,12 @@ enum ServiceHarness {
             try await Task.sleep(for: .milliseconds(10))
         }
         throw TestFailure("timed out waiting until \(what)")
+    }
+
+    /// The notificator database's instance id, the last part of its Message-IDs.
+    static func instanceID(of database: Database) async throws -> String {
+        try await database.read { connection in
+            try connection.queryFirst("SELECT instance_id FROM installation") { try $0.text("instance_id") } ?? ""
+        }
     }
 }

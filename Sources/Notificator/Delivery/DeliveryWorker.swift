@@ -5,7 +5,10 @@ import Synchronization
 
 /// Sends due pending deliveries through the mailer and records each
 /// outcome: sent; pending again after a backoff on a temporary failure; dead
-/// on a permanent one or after the last attempt.
+/// on a permanent one or after the last attempt. A failure of the mail setup
+/// (`MailerError.setup`) is none of these: the delivery is left as it was,
+/// and sending pauses (`MailSetupHealth`), then tries one message at a time
+/// until one goes through.
 ///
 /// Up to `maxInFlight` sends run at once, taken from batches of due
 /// deliveries read `batchSize` at a time. A delivery is marked sent only
@@ -21,6 +24,7 @@ public struct DeliveryWorker: Service {
     private let logger: Logger
     private let maxInFlight: Int
     private let batchSize: Int
+    private let health: MailSetupHealth
 
     public init(
         deliveries: any DeliveryRepository,
@@ -30,6 +34,7 @@ public struct DeliveryWorker: Service {
         wakeup: Wakeup,
         metrics: DeliveryMetrics,
         logger: Logger,
+        health: MailSetupHealth? = nil,
         maxInFlight: Int = 64,
         batchSize: Int = 256
     ) {
@@ -40,6 +45,7 @@ public struct DeliveryWorker: Service {
         self.wakeup = wakeup
         self.metrics = metrics
         self.logger = logger
+        self.health = health ?? MailSetupHealth(backoff: policy)
         self.maxInFlight = max(1, maxInFlight)
         self.batchSize = max(1, batchSize)
     }
@@ -56,6 +62,14 @@ public struct DeliveryWorker: Service {
         var waiting: [Delivery] = []
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                if let until = health.pausedUntil {
+                    // The setup is broken: nothing is sent until the pause ends.
+                    waiting = []
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(until: until, clock: .continuous) }
+                    continue
+                }
+                // While the setup is in doubt, one message at a time finds out.
+                let limit = health.problem == nil ? maxInFlight : 1
                 if waiting.isEmpty {
                     do {
                         let taken = inFlight.ids.withLock { $0 }
@@ -65,7 +79,7 @@ public struct DeliveryWorker: Service {
                     }
                 }
                 let fetchedNone = waiting.isEmpty
-                while !waiting.isEmpty && inFlight.ids.withLock({ $0.count }) < maxInFlight {
+                while !waiting.isEmpty && inFlight.ids.withLock({ $0.count }) < limit {
                     let delivery = waiting.removeFirst()
                     inFlight.ids.withLock { _ = $0.insert(delivery.id) }
                     group.addTask {
@@ -105,6 +119,7 @@ public struct DeliveryWorker: Service {
         logger[metadataKey: "message_id"] = .string(mail.messageID)
         do {
             try await mailer.send(mail)
+            if health.recordSuccess() { logger.notice("the mail setup works again; sending resumed") }
             let now = Timestamp.now()
             do {
                 try await deliveries.markSent(id: delivery.id, at: now)
@@ -113,6 +128,11 @@ public struct DeliveryWorker: Service {
                 // Sent but not recorded: it will be sent again, which the
                 // stable Message-ID lets a receiver recognise.
                 logger.error("sent, but could not record it; it will be sent again", metadata: ["error": "\(error)"])
+            }
+        } catch .setup(let reason) {
+            // Not the message's fault: it stays as it was, sending pauses.
+            if health.recordFailure(reason) {
+                logger.error("the mail setup does not work; sending is paused until it does", metadata: ["error": .string(reason)])
             }
         } catch {
             let now = Timestamp.now()

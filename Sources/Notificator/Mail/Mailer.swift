@@ -2,8 +2,8 @@ public import ServiceKit
 
 /// One e-mail to send: everything `MessageComposer` needs to write it.
 public struct OutgoingMail: Sendable, Hashable {
-    /// `<SOURCE.SOURCEID@bugtracker>`: the same on every attempt, so a
-    /// receiver can drop a duplicate.
+    /// `<SOURCE.SOURCEID.INSTANCE@bugtracker>`: the same on every attempt,
+    /// so a receiver can drop a duplicate, and unique across installations.
     public var messageID: String
     public var from: MailAddress
     public var to: String
@@ -27,23 +27,28 @@ public struct OutgoingMail: Sendable, Hashable {
     /// The mail for a delivery, from `from`.
     public init(delivery: Delivery, from: MailAddress) {
         self.init(
-            messageID: "<\(delivery.source).\(delivery.sourceMessageID)@bugtracker>",
+            messageID: delivery.messageID,
             from: from, to: delivery.recipient, subject: delivery.subject, body: delivery.body,
             date: delivery.sourceCreatedAt, topic: delivery.topic
         )
     }
 }
 
-/// Why a send failed, and whether trying again may help.
+/// Why a send failed, and whether trying again may help. The text is a
+/// sentence for an operator: it becomes the delivery's `last_error`.
 public enum MailerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// May succeed later: a refused or dropped connection, a timeout, an SMTP 4xx.
     case temporary(String)
-    /// Will not succeed: an SMTP 5xx.
+    /// Will not succeed: an SMTP 5xx about the message or its recipient.
     case permanent(String)
+    /// Not the message's fault: the mail setup itself is wrong (credentials
+    /// refused, a certificate not trusted). No message can be sent until it
+    /// is fixed, so sending pauses rather than spend the message's attempts.
+    case setup(String)
 
     public var description: String {
         switch self {
-        case .temporary(let reason), .permanent(let reason): reason
+        case .temporary(let reason), .permanent(let reason), .setup(let reason): reason
         }
     }
 }

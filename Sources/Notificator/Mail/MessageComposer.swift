@@ -55,7 +55,7 @@ public enum MessageComposer {
         guard let name = address.name.map(oneLine), !name.isEmpty else { return oneLine(address.address) }
         let needsQuotes = name.contains { "()<>[]:;@\\,.\"".contains($0) }
         let shown =
-            isPlainASCII(name)
+            isPlainASCII(name) && !name.contains("=?")
             ? (needsQuotes ? "\"\(name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" : name)
             : encodedWord(name)
         return "\(shown) <\(oneLine(address.address))>"
@@ -66,10 +66,13 @@ public enum MessageComposer {
     }
 
     /// RFC 2047: `=?UTF-8?B?…?=` words of at most 75 characters, split
-    /// between characters, never inside one; plain text stays as it is.
+    /// between characters, never inside one. Plain ASCII stays as it is,
+    /// unless it holds `=?`: a mail reader would decode what looks like an
+    /// encoded word, so a bug titled `=?UTF-8?B?WW91ciBhY2NvdW50…?=` would
+    /// show as "Your account is suspended". Encoded, it shows as typed.
     static func encodedWord(_ text: String) -> String {
         let text = oneLine(text)
-        if isPlainASCII(text) { return text }
+        if isPlainASCII(text) && !text.contains("=?") { return text }
         // 75 - "=?UTF-8?B?".count - "?=".count = 63 base64 characters = 45 bytes.
         var words: [String] = []
         var chunk: [UInt8] = []
@@ -86,13 +89,15 @@ public enum MessageComposer {
     }
 
     /// A header line folded at spaces so no line passes 78 characters
-    /// where it can be helped (and never 998).
+    /// where it can be helped (and never 998). The field's first word stays
+    /// beside its name: `Subject:` alone on a line, its value on the next,
+    /// shows as an empty subject in some readers.
     static func fold(_ header: String) -> [String] {
         guard header.utf8.count > 78 else { return [header] }
         var lines: [String] = []
         var current = ""
-        for word in header.split(separator: " ", omittingEmptySubsequences: false) {
-            if !current.isEmpty && current.utf8.count + 1 + word.utf8.count > 78 {
+        for (index, word) in header.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            if index > 1 && !current.isEmpty && current.utf8.count + 1 + word.utf8.count > 78 {
                 lines.append(current)
                 current = " " + word
             } else {

@@ -62,8 +62,9 @@ public final class SMTPMailer: Mailer, Service {
 
     private func serveConnection(startingWith first: Job) async {
         var current: Job? = first
+        let recorder = FirstErrorRecorder()
         do {
-            let channel = try await connect()
+            let channel = try await connect(recording: recorder)
             try await channel.executeThenClose { replies, writer in
                 let session = SMTPSession(replies: replies, writer: writer, channel: channel.channel, configuration: configuration)
                 try await session.open()
@@ -78,17 +79,17 @@ public final class SMTPMailer: Mailer, Service {
                 }
                 await session.quit()
             }
-        } catch let error as MailerError {
-            current?.finish(.failure(error))
-        } catch let lost as SMTPSession.ConnectionLost {
-            current?.finish(.failure(.temporary("SMTP: \(lost.reason)")))
         } catch {
-            logger.debug("SMTP connection failed", metadata: ["error": "\(error)"])
-            current?.finish(.failure(.temporary("SMTP: cannot reach \(configuration.host):\(configuration.port): \(Self.describe(error))")))
+            let failure = SMTPFailure.mailerError(error, recorded: recorder.error, host: configuration.host, port: configuration.port)
+            if let current {
+                // The sentence is the delivery's; the detail is the log's.
+                logger.debug("SMTP connection failed", metadata: ["error": "\(failure)", "detail": "\(recorder.error ?? error)"])
+                current.finish(.failure(failure))
+            }
         }
     }
 
-    private func connect() async throws -> NIOAsyncChannel<SMTPReply, ByteBuffer> {
+    private func connect(recording recorder: FirstErrorRecorder) async throws -> NIOAsyncChannel<SMTPReply, ByteBuffer> {
         let configuration = self.configuration
         var sslContext: NIOSSLContext?
         if configuration.security == .tls {
@@ -110,15 +111,10 @@ public final class SMTPMailer: Mailer, Service {
                         )
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(recorder)
                     return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? IOError { return error.description }
-        if error is ChannelError { return "connection timed out" }
-        return "\(error)"
     }
 }
 

@@ -10,10 +10,12 @@ struct SMTPReply: Sendable, CustomStringConvertible {
 
     var description: String { "\(code) \(lines.joined(separator: " / "))" }
 
+    /// The server's words: `550 5.1.1 <bob@example.com>: Recipient address rejected`.
+    var sentence: String { "\(code) \(lines.joined(separator: " "))" }
+
     /// The failure this reply means: permanent for 5xx, temporary otherwise.
     func failure(during step: String) -> MailerError {
-        let text = "SMTP \(step): \(description)"
-        return code >= 500 ? .permanent(text) : .temporary(text)
+        code >= 500 ? .permanent(sentence) : .temporary(sentence)
     }
 }
 

@@ -34,9 +34,11 @@ final class SMTPSession {
     }
 
     /// A failure of the connection itself: always temporary, and the
-    /// session cannot be used again.
+    /// session cannot be used again. `reason` is for the log.
     struct ConnectionLost: Error {
         let reason: String
+        /// What the channel threw, when it threw something.
+        var underlying: (any Error)?
     }
 
     // MARK: Opening
@@ -48,10 +50,10 @@ final class SMTPSession {
         try await hello()
         if configuration.security == .startTLS {
             guard extensions.contains("STARTTLS") else {
-                throw MailerError.temporary("SMTP: the server does not offer STARTTLS, which the configuration requires")
+                throw MailerError.setup("the SMTP server does not offer STARTTLS, which the configuration requires")
             }
             let reply = try await command("STARTTLS")
-            guard reply.code == 220 else { throw reply.failure(during: "STARTTLS") }
+            guard reply.code == 220 else { throw MailerError.setup("the SMTP server refused STARTTLS: \(reply.sentence)") }
             try await startTLS()
             try await hello()
         }
@@ -95,22 +97,27 @@ final class SMTPSession {
     private func authenticate(username: String, password: String) async throws {
         // Credentials never cross an unencrypted connection.
         guard isTLS else {
-            throw MailerError.temporary(
-                "SMTP: refusing to send credentials over a connection without TLS; use smtps:// or ?starttls=required")
+            throw MailerError.setup("credentials are never sent over a connection without TLS; use smtps:// or ?starttls=required")
+        }
+        // A refusal here is the setup's fault (wrong credentials), not the message's.
+        func refused(_ reply: SMTPReply) -> MailerError {
+            reply.isTransientFailure
+                ? .temporary("SMTP authentication failed for now: \(reply.sentence)")
+                : .setup("SMTP authentication refused: \(reply.sentence)")
         }
         if authMechanisms.contains("PLAIN") || authMechanisms.isEmpty {
             let token = Data("\u{0}\(username)\u{0}\(password)".utf8).base64EncodedString()
             let reply = try await command("AUTH PLAIN \(token)")
-            guard reply.code == 235 else { throw reply.failure(during: "AUTH PLAIN") }
+            guard reply.code == 235 else { throw refused(reply) }
         } else if authMechanisms.contains("LOGIN") {
             let start = try await command("AUTH LOGIN")
-            guard start.code == 334 else { throw start.failure(during: "AUTH LOGIN") }
+            guard start.code == 334 else { throw refused(start) }
             let user = try await command(Data(username.utf8).base64EncodedString())
-            guard user.code == 334 else { throw user.failure(during: "AUTH LOGIN") }
+            guard user.code == 334 else { throw refused(user) }
             let done = try await command(Data(password.utf8).base64EncodedString())
-            guard done.code == 235 else { throw done.failure(during: "AUTH LOGIN") }
+            guard done.code == 235 else { throw refused(done) }
         } else {
-            throw MailerError.temporary("SMTP: the server offers neither AUTH PLAIN nor AUTH LOGIN")
+            throw MailerError.setup("the SMTP server offers neither AUTH PLAIN nor AUTH LOGIN")
         }
     }
 
@@ -201,7 +208,7 @@ final class SMTPSession {
         do {
             try await writer.write(buffer)
         } catch {
-            throw ConnectionLost(reason: "the connection closed while writing: \(error)")
+            throw ConnectionLost(reason: "the connection closed while writing: \(error)", underlying: error)
         }
     }
 
@@ -220,7 +227,7 @@ final class SMTPSession {
         } catch let error as ConnectionLost {
             throw error
         } catch {
-            throw ConnectionLost(reason: "the connection failed: \(error)")
+            throw ConnectionLost(reason: "the connection failed: \(error)", underlying: error)
         }
     }
 }
