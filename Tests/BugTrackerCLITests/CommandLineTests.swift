@@ -1,3 +1,4 @@
+import Foundation
 import SQLiteStore
 import ServiceKit
 import TestSupport
@@ -145,6 +146,24 @@ import Testing
             for option in command.options {
                 #expect(text.contains(option.flag) && text.contains(option.environmentVariable), "\(path) \(option.flag)")
             }
+        }
+    }
+
+    @Test func statusSaysItCreatesNothing() throws {
+        guard case .help(let up) = try migrate.parse(["up", "--help"], environment: [:], isProcessMain: false),
+            case .help(let status) = try migrate.parse(["status", "--help"], environment: [:], isProcessMain: false)
+        else { throw TestFailure("no help") }
+        #expect(up.contains("created if missing"))
+        #expect(!status.contains("created if missing"))
+    }
+
+    @Test func aMigrationNameUsedBeforeIsRefused() async throws {
+        try await withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory.file("bugs"), withIntermediateDirectories: true)
+            let arguments = ["new", "bugs", "add_labels", "--migrations-dir", directory.path]
+            #expect(await migrate.run(arguments, environment: [:]) == 0)
+            #expect(await migrate.run(arguments, environment: [:]) == 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("bugs")) == ["0001_add_labels.sql"])
         }
     }
 }

@@ -17,7 +17,7 @@ import Users
 @Suite struct BugsWithUsersServiceTests {
     /// Runs the real users service on an ephemeral port; `body` gets its base URL.
     func withLiveUsersService(_ body: @escaping @Sendable (String, any TestClientProtocol) async throws -> Void) async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(UsersService.migrations) { database in
             let app = buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: nil))
             try await app.test(.live) { client in

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func readsAfterAnIdInOrderWithALimit() async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(Outbox.migrations) { database in
             let outbox = SQLiteOutboxRepository(database: database)
             try await append((1...7).map(draft), to: outbox, in: database)
             let firstPage = try await outbox.messages(after: 0, limit: 3)
@@ -30,7 +30,7 @@ import Testing
 
     @Test func appendInAFailedTransactionLeavesNoRow() async throws {
         struct Failure: Error {}
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(Outbox.migrations) { database in
             let outbox = SQLiteOutboxRepository(database: database)
             await #expect(throws: Failure.self) {
                 try await outbox.write { _, mails in
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func acknowledgeMarksUpToAnIdAndPruneDeletesOnlyOldRelayedRows() async throws {
-        try await withMigratedDatabase("bugs") { database in
+        try await withMigratedDatabase(Outbox.migrations) { database in
             let outbox = SQLiteOutboxRepository(database: database)
             try await append((1...5).map(draft), to: outbox, in: database)
             #expect(try await outbox.pendingCount() == 5)
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func theSignalWakesAWaiterWhenARowCommits() async throws {
-        try await withMigratedDatabase("users") { database in
+        try await withMigratedDatabase(Outbox.migrations) { database in
             let outbox = SQLiteOutboxRepository(database: database)
             async let woke = outbox.signal.wait(forIDAbove: 0, timeout: .seconds(10))
             try await Task.sleep(for: .milliseconds(50))
