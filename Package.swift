@@ -16,16 +16,18 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
-        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
@@ -76,6 +78,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Who is calling: access tokens checked against the users service's
+        // published keys, the internal token, the caller in the context,
+        // each route's rule. No database.
+        .target(
+            name: "Identity",
+            dependencies: [
+                "ServiceKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The outbox: its table, the writer, the feed, the pruner.
         .target(
             name: "Outbox",
@@ -91,8 +110,12 @@ let package = Package(
         .target(
             name: "Users",
             dependencies: [
-                "ServiceKit", "Outbox", "SQLiteStore", "EmbeddedMigrations",
+                "ServiceKit", "Identity", "Outbox", "SQLiteStore", "EmbeddedMigrations",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.embedInCode("openapi.json")],
@@ -101,7 +124,7 @@ let package = Package(
         .target(
             name: "Bugs",
             dependencies: [
-                "ServiceKit", "Outbox", "SQLiteStore", "EmbeddedMigrations",
+                "ServiceKit", "Identity", "Outbox", "SQLiteStore", "EmbeddedMigrations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -116,7 +139,7 @@ let package = Package(
         .target(
             name: "Notificator",
             dependencies: [
-                "ServiceKit", "Outbox", "SQLiteStore", "EmbeddedMigrations",
+                "ServiceKit", "Identity", "Outbox", "SQLiteStore", "EmbeddedMigrations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -164,13 +187,16 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "SQLiteStore", "EmbeddedMigrations", "ServiceKit",
+                "SQLiteStore", "EmbeddedMigrations", "ServiceKit", "Identity",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
@@ -195,22 +221,36 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "IdentityTests",
+            dependencies: [
+                "Identity", "ServiceKit", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "UsersTests",
             dependencies: [
-                "Users", "Outbox", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Users", "Outbox", "Identity", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BugsTests",
-            dependencies: ["Bugs", "Users", "Outbox", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "Bugs", "Users", "Outbox", "Identity", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NotificatorTests",
             dependencies: [
-                "Notificator", "Users", "Bugs", "Outbox", "TestSupport",
+                "Notificator", "Users", "Bugs", "Outbox", "Identity", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

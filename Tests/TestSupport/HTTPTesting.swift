@@ -1,7 +1,7 @@
 import Foundation
 public import HTTPTypes
 public import HummingbirdTesting
-import NIOCore
+public import NIOCore
 
 extension TestClientProtocol {
     /// A request with a JSON body given as text (so tests can send exactly
@@ -84,5 +84,28 @@ extension Dictionary where Key == String, Value == Any {
 
     public func string(_ key: String) -> String? {
         self[key] as? String
+    }
+}
+
+/// A test client that sends `Authorization: Bearer <token>` with every
+/// request that has none of its own.
+public struct BearerClient: TestClientProtocol {
+    let client: any TestClientProtocol
+    let token: String
+
+    public var port: Int? { client.port }
+
+    public func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse
+    {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+}
+
+extension TestClientProtocol {
+    /// This client, signed in with `token` (an access token or the internal token).
+    public func bearer(_ token: String) -> BearerClient {
+        BearerClient(client: self, token: token)
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import HTTPTypes
+public import HummingbirdTesting
 
 /// Compares a service's OpenAPI document with the routes its router holds.
 public enum OpenAPIConformance {
@@ -66,6 +67,40 @@ public enum OpenAPIConformance {
             if node == nil { problems.append("$ref \(reference) resolves to nothing") }
         }
         return problems.sorted()
+    }
+
+    /// Where the document's `security` and the service disagree: each
+    /// operation is called without credentials (path ids `1`, an empty JSON
+    /// body), and must answer 401 exactly when the document says it needs a
+    /// token (a `security` list without the empty, optional requirement).
+    public static func securityProblems(document: Data, client: any TestClientProtocol) async throws -> [String] {
+        guard let root = try JSONSerialization.jsonObject(with: document) as? [String: Any],
+            let paths = root["paths"] as? [String: [String: Any]]
+        else { return ["the document has no paths"] }
+        let schemes = Set(((root["components"] as? [String: Any])?["securitySchemes"] as? [String: Any] ?? [:]).keys)
+        var problems: [String] = []
+        for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
+            for (method, value) in item.sorted(by: { $0.key < $1.key }) {
+                guard let operation = value as? [String: Any], let verb = HTTPRequest.Method(method.uppercased()) else { continue }
+                let requirements = operation["security"] as? [[String: Any]] ?? []
+                for name in requirements.flatMap(\.keys) where !schemes.contains(name) {
+                    problems.append("\(verb) \(path) names an undeclared security scheme \(name)")
+                }
+                let needsToken = !requirements.isEmpty && !requirements.contains(where: \.isEmpty)
+                let uri = path.replacingOccurrences(of: #"\{[^}]+\}"#, with: "1", options: .regularExpression)
+                let body: String? = [.post, .put, .patch].contains(verb) ? "{}" : nil
+                let response = try await client.send(verb, uri, json: body)
+                if needsToken && response.status != .unauthorized {
+                    problems.append("\(verb) \(path) is documented as needing a token but answers \(response.status.code) without one")
+                } else if !needsToken && response.status == .unauthorized {
+                    problems.append("\(verb) \(path) is documented as open but answers 401 without a token")
+                }
+                if needsToken && (operation["responses"] as? [String: Any])?["401"] == nil {
+                    problems.append("\(verb) \(path) needs a token but documents no 401")
+                }
+            }
+        }
+        return problems
     }
 
     private static func references(in node: Any) -> [String] {

@@ -1,5 +1,6 @@
 public import Logging
 public import ServiceKit
+public import ServiceLifecycle
 
 /// A logger that drops everything: tests read responses, not logs.
 public func quietLogger(_ label: String = "test") -> Logger {
@@ -17,3 +18,44 @@ public func testHTTPConfiguration(
 
 /// The internal token tests use.
 public let testInternalToken = "test-internal-token"
+
+/// Runs `service` as production runs it, in a service group, for the length
+/// of `body`, which gets the port `listening` reports once the server is up;
+/// then shuts it down gracefully. For servers on a fixed port, which the live
+/// test framework cannot give (it always picks its own).
+public func withRunningService(
+    _ service: some Service, listening: AsyncStream<Int>, _ body: @Sendable (_ port: Int) async throws -> Void
+) async throws {
+    let group = ServiceGroup(configuration: .init(services: [service], logger: quietLogger()))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var ports = listening.makeAsyncIterator()
+        guard let port = await ports.next() else {
+            await group.triggerGracefulShutdown()
+            throw TestFailure("the service did not start")
+        }
+        do {
+            try await body(port)
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds, or fails after `timeout`:
+/// for what happens behind a request (a relay, a background fetch).
+public func eventually(
+    _ what: String,
+    timeout: Duration = .seconds(10),
+    _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    throw TestFailure("timed out waiting until \(what)")
+}

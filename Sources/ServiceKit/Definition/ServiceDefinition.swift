@@ -42,6 +42,11 @@ public struct ServiceDefinition: Sendable {
     /// Builds what runs: its servers and their helpers. The database (when
     /// it has one) is opened and its schema checked before, and closed after.
     public var build: @Sendable (ServiceSetup) async throws -> [any Service]
+    /// Commands an operator runs on its database directly (`bugtracker admin …`).
+    public var adminCommands: [AdminCommand]
+    /// What `bugtracker dev` prints about it once started, given its URL
+    /// (how to get a token, say).
+    public var devNotes: @Sendable (_ url: String) -> [String]
 
     public init(
         name: String,
@@ -50,6 +55,8 @@ public struct ServiceDefinition: Sendable {
         migrations: [Migration]?,
         hasOutbox: Bool = false,
         options: [CommandOption] = [],
+        adminCommands: [AdminCommand] = [],
+        devNotes: @escaping @Sendable (_ url: String) -> [String] = { _ in [] },
         build: @escaping @Sendable (ServiceSetup) async throws -> [any Service]
     ) {
         self.name = name
@@ -58,12 +65,46 @@ public struct ServiceDefinition: Sendable {
         self.migrations = migrations
         self.hasOutbox = hasOutbox
         self.options = options
+        self.adminCommands = adminCommands
+        self.devNotes = devNotes
         self.build = build
     }
 
     /// The migrator over its migrations; nil without a database.
     public func migrator() throws -> Migrator? {
         try migrations.map { try Migrator(service: name, migrations: $0) }
+    }
+}
+
+/// A command run on a service's database directly, the service running or
+/// not: `bugtracker admin grant-admin EMAIL`.
+public struct AdminCommand: Sendable {
+    /// A positional argument, for `--help`.
+    public struct Argument: Sendable {
+        public var name: String
+        public var help: String
+
+        public init(_ name: String, help: String) {
+            self.name = name
+            self.help = help
+        }
+    }
+
+    public var name: String
+    public var abstract: String
+    public var arguments: [Argument]
+    /// Does the work on the open database, given the arguments; returns the
+    /// line to print.
+    public var run: @Sendable (_ database: Database, _ arguments: [String]) async throws -> String
+
+    public init(
+        name: String, abstract: String, arguments: [Argument] = [],
+        run: @escaping @Sendable (_ database: Database, _ arguments: [String]) async throws -> String
+    ) {
+        self.name = name
+        self.abstract = abstract
+        self.arguments = arguments
+        self.run = run
     }
 }
 

@@ -15,6 +15,12 @@ public struct InternalToken: Sendable {
     /// Whether a token is set at all.
     public var isConfigured: Bool { expected != nil }
 
+    /// Whether `token` is the internal token (never, without one configured).
+    public func matches(_ token: String) -> Bool {
+        guard let expected else { return false }
+        return Self.constantTimeEqual(Array(token.utf8), expected)
+    }
+
     /// Throws 401 unless `request` carries `Authorization: Bearer <token>`.
     public func authorize(_ request: Request) throws {
         guard let expected else {
@@ -32,7 +38,7 @@ public struct InternalToken: Sendable {
 
     /// Compares every byte whatever the first difference; the lengths are
     /// compared too, without an early return.
-    static func constantTimeEqual(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
+    public static func constantTimeEqual(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
         var difference = UInt8(truncatingIfNeeded: given.count ^ expected.count)
         for index in expected.indices {
             let byte = index < given.count ? given[index] : ~expected[index]

@@ -72,6 +72,32 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         Problem(status: .unauthorized, code: "unauthorized", detail: detail, headers: [.wwwAuthenticate: "Bearer"])
     }
 
+    /// 401 `unauthenticated`: the route needs credentials and none came.
+    public static var unauthenticated: Problem {
+        Problem(
+            status: .unauthorized, code: "unauthenticated",
+            detail: "this route needs credentials: Authorization: Bearer <access token>", headers: [.wwwAuthenticate: "Bearer"]
+        )
+    }
+
+    /// 401 `invalid_token`: credentials came and are refused.
+    public static func invalidToken(_ reason: String) -> Problem {
+        Problem(
+            status: .unauthorized, code: "invalid_token", detail: "the access token is refused: \(reason)",
+            headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#]
+        )
+    }
+
+    /// 403 `forbidden` (or a code of its own): good credentials, not allowed this.
+    public static func forbidden(_ detail: String, code: String = "forbidden") -> Problem {
+        Problem(status: .forbidden, code: code, detail: detail)
+    }
+
+    /// 429 with `Retry-After`.
+    public static func tooManyRequests(_ code: String, _ detail: String, retryAfterSeconds: Int) -> Problem {
+        Problem(status: .tooManyRequests, code: code, detail: detail, headers: [.retryAfter: String(retryAfterSeconds)])
+    }
+
     /// 404 with a resource's own code (`user_not_found`).
     public static func notFound(_ code: String, _ detail: String) -> Problem {
         Problem(status: .notFound, code: code, detail: detail)

@@ -14,11 +14,20 @@ public struct ServiceRequestContext: RequestContext {
     /// The caller's trace continued with a span of this request's own, or a
     /// new trace.
     public var trace: TraceContext
+    /// Who is calling, once their credentials are accepted.
+    public var identity: Caller?
+    /// What the credentials came to.
+    public var credentials: CredentialsState
+    /// The client's address (for sign-in throttling); nil when unknown.
+    public let clientAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = ""
         self.trace = TraceContext(traceID: .null, spanID: .null, flags: [], state: TraceState())
+        self.identity = nil
+        self.credentials = .absent
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The contract's limit on request bodies.
@@ -30,18 +39,21 @@ public struct ServiceRequestContext: RequestContext {
 
     /// What a call this request makes to another service carries along.
     public var outgoing: OutgoingRequestIdentity {
-        OutgoingRequestIdentity(requestID: requestID, trace: trace)
+        OutgoingRequestIdentity(requestID: requestID, trace: trace, userID: identity?.userID)
     }
 }
 
-/// The request id and trace a call to another service continues.
+/// The request id and trace a call to another service continues, and the
+/// caller's user id for log lines.
 public struct OutgoingRequestIdentity: Sendable {
     public var requestID: String
     public var trace: TraceContext
+    public var userID: Int64?
 
-    public init(requestID: String, trace: TraceContext) {
+    public init(requestID: String, trace: TraceContext, userID: Int64? = nil) {
         self.requestID = requestID
         self.trace = trace
+        self.userID = userID
     }
 
     /// A `traceparent` for the outgoing call: the same trace, a new span.
@@ -58,10 +70,13 @@ public enum RequestScope {
 }
 
 extension Logger.MetadataProvider {
-    /// `request_id` and `trace_id` of the request being served, if any.
+    /// `request_id` and `trace_id` of the request being served, if any, and
+    /// `user_id` once the caller is known.
     public static let requestIdentity = Logger.MetadataProvider {
         guard let identity = RequestScope.identity else { return [:] }
-        return ["request_id": .string(identity.requestID), "trace_id": .stringConvertible(identity.trace.traceID)]
+        var metadata: Logger.Metadata = ["request_id": .string(identity.requestID), "trace_id": .stringConvertible(identity.trace.traceID)]
+        if let userID = identity.userID { metadata["user_id"] = .stringConvertible(userID) }
+        return metadata
     }
 }
 

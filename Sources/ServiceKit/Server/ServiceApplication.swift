@@ -7,13 +7,25 @@ public import ServiceLifecycle
 /// the same operational routes, the same server setup.
 public enum ServiceApplication {
     /// A router with the middleware every service runs, outermost first:
-    /// request id and trace, the log line and metrics, then problem+json errors.
-    public static func router(metrics: ServiceMetrics, routes: RouteTable) -> Router<ServiceRequestContext> {
+    /// request id and trace, the log line and metrics, problem+json errors,
+    /// then `authenticator`, which finds out who is calling.
+    public static func router(
+        metrics: ServiceMetrics,
+        routes: RouteTable,
+        authenticator: (any RouterMiddleware<ServiceRequestContext>)? = nil
+    ) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: RequestIdentityMiddleware())
         router.add(middleware: RequestRecordingMiddleware<ServiceRequestContext>(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: routes))
+        if let authenticator { add(authenticator, to: router) }
         return router
+    }
+
+    /// Opens the existential, which `Router.add(middleware:)` cannot take.
+    private static func add<Middleware: RouterMiddleware>(_ middleware: Middleware, to router: Router<ServiceRequestContext>)
+    where Middleware.Context == ServiceRequestContext {
+        router.add(middleware: middleware)
     }
 
     /// The application serving `router` as `configuration` says, running

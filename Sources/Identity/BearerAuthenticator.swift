@@ -1,0 +1,51 @@
+public import Hummingbird
+public import HummingbirdAuth
+import Logging
+public import ServiceKit
+
+extension ServiceRequestContext: AuthRequestContext {}
+
+/// Finds out who is calling, from `Authorization: Bearer …`: the internal
+/// token (compared in constant time) is a service; anything else is an
+/// access token, checked by `TokenVerifier`. It refuses nothing itself: the
+/// route's `Access` decides (an open route does not care what came).
+public struct BearerAuthenticator: AuthenticatorMiddleware {
+    public typealias Context = ServiceRequestContext
+
+    private let internalToken: InternalToken
+    private let verifier: TokenVerifier
+
+    public init(internalToken: InternalToken, verifier: TokenVerifier) {
+        self.internalToken = internalToken
+        self.verifier = verifier
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        (context.identity, context.credentials) = await check(request)
+        // The caller's id joins the request's log lines from here on.
+        return try await RequestScope.$identity.withValue(context.outgoing) {
+            try await next(request, context)
+        }
+    }
+
+    public func authenticate(request: Request, context: Context) async throws -> Caller? {
+        await check(request).0
+    }
+
+    private func check(_ request: Request) async -> (Caller?, CredentialsState) {
+        guard let header = request.headers[.authorization] else { return (nil, .absent) }
+        guard header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            return (nil, .refused("only Bearer credentials are accepted"))
+        }
+        let token = String(header.dropFirst(7))
+        if internalToken.matches(token) { return (.service, .accepted) }
+        do {
+            return (.user(try await verifier.verify(token)), .accepted)
+        } catch let rejection as TokenRejection {
+            return (nil, .refused(rejection.description))
+        } catch {
+            return (nil, .uncheckable(retryAfterSeconds: 5))
+        }
+    }
+}
