@@ -1,25 +1,48 @@
+import Foundation
 import Hummingbird
+import Identity
 import ServiceKit
 
-/// The users API: `POST /users` (and the seed's `POST /create`),
-/// `GET /users/{id}`, `GET /users`.
+/// Who may register: anyone, or (`--registration closed`) admins only.
+public enum Registration: String, Sendable, CaseIterable {
+    case open
+    case closed
+}
+
+/// The users API: sign-up (`POST /users`, the seed's `POST /create`),
+/// sign-in (`POST /tokens`), password resets, the users themselves, and the
+/// keys access tokens are checked with. Each route says who may call it.
 struct UsersController<Repository: UserRepository>: Sendable {
     let repository: Repository
+    let hasher: PasswordHasher
+    let issuer: TokenIssuer
+    let throttle: SignInThrottle
+    let registration: Registration
+    let links: PasswordLinks
 
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
-            .post("/users", use: create)
-            .post("/create", use: create)
-            .get("/users/:id", use: get)
-            .get("/users", use: list)
+            .post("/users", access: .open, use: create)
+            .post("/create", access: .open, use: create)
+            .post("/tokens", access: .open, use: signIn)
+            .post("/password-resets", access: .open, use: requestReset)
+            .post("/password-resets/confirm", access: .open, use: confirmReset)
+            .get("/.well-known/jwks.json", access: .open, use: jwks)
+            .get("/users/me", access: .signedIn, use: me)
+            .get("/users/:id", access: .signedIn, use: get)
+            .get("/users", access: .signedIn, use: list)
+            .patch("/users/:id", access: .signedIn, use: update)
     }
+
+    // MARK: Requests
 
     struct CreateRequest: Decodable {
         let email: String
         let name: String?
+        let password: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case email, name
+            case email, name, password
         }
 
         init(from decoder: any Decoder) throws {
@@ -27,33 +50,255 @@ struct UsersController<Repository: UserRepository>: Sendable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             email = try container.decode(String.self, forKey: .email)
             name = try container.decodeIfPresent(String.self, forKey: .name)
+            password = try container.decodeIfPresent(String.self, forKey: .password)
         }
     }
 
+    struct SignInRequest: Decodable {
+        let email: String
+        let password: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case email, password
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            email = try container.decode(String.self, forKey: .email)
+            password = try container.decode(String.self, forKey: .password)
+        }
+    }
+
+    struct ResetRequest: Decodable {
+        let email: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case email
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            email = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .email)
+        }
+    }
+
+    struct ConfirmRequest: Decodable {
+        let token: String
+        let password: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case token, password
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            token = try container.decode(String.self, forKey: .token)
+            password = try container.decode(String.self, forKey: .password)
+        }
+    }
+
+    struct PatchRequest: Decodable {
+        /// `.some(nil)` clears the name.
+        let name: String??
+        let password: String?
+        let currentPassword: String?
+        let role: Caller.Role?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case name, password, role
+            case currentPassword = "current_password"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            guard !container.allKeys.isEmpty else {
+                throw FieldError(field: "the body", reason: "names no field to change (name, password, role)")
+            }
+            if !container.contains(.name) {
+                name = nil
+            } else if try container.decodeNil(forKey: .name) {
+                name = .some(nil)
+            } else {
+                name = .some(try container.decode(String.self, forKey: .name))
+            }
+            password = try container.decodeIfPresent(String.self, forKey: .password)
+            currentPassword = try container.decodeIfPresent(String.self, forKey: .currentPassword)
+            role = try container.decodeChoiceIfPresent(Caller.Role.self, forKey: .role)
+            if currentPassword != nil && password == nil {
+                throw FieldError(field: "current_password", reason: "goes with password, the new one")
+            }
+        }
+    }
+
+    // MARK: Responses
+
+    struct TokenResponse: ResponseEncodable {
+        let accessToken: String
+        let tokenType = "Bearer"
+        let expiresIn: Int
+        let user: User
+
+        enum CodingKeys: String, CodingKey {
+            case accessToken = "access_token"
+            case tokenType = "token_type"
+            case expiresIn = "expires_in"
+            case user
+        }
+    }
+
+    struct Accepted: ResponseEncodable {}
+
+    // MARK: Handlers
+
     @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<User> {
+        if registration == .closed && context.identity?.isAdmin != true {
+            throw Problem.forbidden("registration is closed: only an admin can add users", code: "registration_closed")
+        }
         let body = try await request.decode(as: CreateRequest.self, context: context)
         let newUser = try NewUser(email: body.email, name: body.name)
+        let password = try body.password.map { try PasswordRule.validate($0) }
+        var hash: String?
+        if let password { hash = try await hasher.hash(password) }
+        // Without a password, the welcome mail carries a token to set one.
+        let token = hash == nil ? PasswordToken(purpose: .welcome, at: .now()) : nil
         do {
-            let user = try await repository.create(newUser) { [WelcomeMail.draft(for: $0)] }
+            let links = self.links
+            let user = try await repository.create(newUser, passwordHash: hash, token: token) {
+                [UserMails.welcome($0, token: token, links: links)]
+            }
             return EditedResponse(status: .created, headers: [.location: "/users/\(user.id)"], response: user)
         } catch UserRepositoryError.emailTaken(let email) {
             throw Problem.conflict("email_taken", "a user with e-mail \(email) already exists")
         }
     }
 
-    @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> User {
+    @Sendable func signIn(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<TokenResponse> {
+        let body = try await request.decode(as: SignInRequest.self, context: context)
+        let key = EmailAddress.key(body.email)
+        if let seconds = throttle.retryAfter(emailKey: key, client: context.clientAddress) {
+            throw Problem.tooManyRequests(
+                "too_many_attempts", "too many failed sign-ins; try again in \(seconds) seconds", retryAfterSeconds: seconds)
+        }
+        // Unknown address, no password set, wrong password: one answer, in
+        // about one time (the hash is worked out whichever it is).
+        let found = try await repository.credentials(email: body.email)
+        let matches: Bool
+        if let hash = found?.passwordHash {
+            matches = try await hasher.verify(body.password, against: hash)
+        } else {
+            try await hasher.verifyNothing(body.password)
+            matches = false
+        }
+        guard matches, let user = found?.user else {
+            throttle.recordFailure(emailKey: key, client: context.clientAddress)
+            throw Problem(
+                status: .unauthorized, code: "invalid_credentials", detail: "the e-mail or the password is wrong",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        throttle.recordSuccess(emailKey: key)
+        let (token, expiresIn) = try await issuer.issue(for: user.signedIn)
+        return EditedResponse(status: .created, response: TokenResponse(accessToken: token, expiresIn: expiresIn, user: user))
+    }
+
+    @Sendable func requestReset(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Accepted> {
+        let email = try EmailAddress.validate(try await request.decode(as: ResetRequest.self, context: context).email)
+        let token = PasswordToken(purpose: .reset, at: .now())
+        let links = self.links
+        // The same answer whether or not the address is known.
+        _ = try await repository.issue(token, email: email) { [UserMails.passwordReset($0, token: token, links: links)] }
+        return EditedResponse(status: .accepted, response: Accepted())
+    }
+
+    @Sendable func confirmReset(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
+        let body = try await request.decode(as: ConfirmRequest.self, context: context)
+        let password = try PasswordRule.validate(body.password)
+        let hash = try await hasher.hash(password)
+        guard try await repository.redeem(tokenHash: PasswordToken.hash(body.token), at: .now(), passwordHash: hash) != nil else {
+            throw Problem(
+                status: .badRequest, code: "invalid_reset_token", detail: "the token is unknown, already used or expired; ask for a new one"
+            )
+        }
+        return .noContent
+    }
+
+    @Sendable func jwks(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<KeySet> {
+        // Verifiers fetch it on their own schedule; a minute's caching is plenty.
+        EditedResponse(
+            headers: [.cacheControl: "public, max-age=60"], response: KeySet(document: JWKSDocument(keys: try await issuer.publishedKeys()))
+        )
+    }
+
+    /// The JWKS document as a response.
+    struct KeySet: ResponseEncodable {
+        let document: JWKSDocument
+
+        func encode(to encoder: any Encoder) throws {
+            try document.encode(to: encoder)
+        }
+    }
+
+    @Sendable func me(_ request: Request, context: ServiceRequestContext) async throws -> UserView {
+        let caller = try context.caller()
+        guard let id = caller.userID else {
+            throw Problem.notFound("user_not_found", "the internal token is a service, not a user")
+        }
+        guard let user = try await repository.get(id: id) else { throw Problem.notFound("user_not_found", "no user with id \(id)") }
+        return user.seen(by: caller)
+    }
+
+    @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> UserView {
         guard let id = PathID.parse("id", in: context), let user = try await repository.get(id: id) else {
             throw Problem.notFound("user_not_found", "no user with id \(context.parameters.get("id") ?? "")")
         }
-        return user
+        return user.seen(by: try context.caller())
     }
 
-    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<User> {
+    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<UserView> {
+        let caller = try context.caller()
         let query = try ListQuery(request, filters: ["email"])
         if let email = query.parameters["email"] {
+            guard caller.isAdmin else { throw Problem.forbidden("finding a user by e-mail is for admins") }
             let found = try await repository.find(email: email)
-            return ListResponse(items: found.map { [$0] } ?? [], nextCursor: nil)
+            return ListResponse(items: found.map { [$0.seen(by: caller)] } ?? [], nextCursor: nil)
         }
-        return ListResponse(try await repository.list(after: query.afterID, limit: query.limit))
+        let page = try await repository.list(after: query.afterID, limit: query.limit)
+        return ListResponse(Page(items: page.items.map { $0.seen(by: caller) }, nextAfterID: page.nextAfterID))
+    }
+
+    @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> UserView {
+        let caller = try context.caller()
+        guard let id = PathID.parse("id", in: context), try await repository.get(id: id) != nil else {
+            throw Problem.notFound("user_not_found", "no user with id \(context.parameters.get("id") ?? "")")
+        }
+        guard caller.actsFor(id) else { throw Problem.forbidden("only the user themself or an admin can change a user") }
+        let body = try await request.decode(as: PatchRequest.self, context: context)
+        var changes = UserChanges()
+        if let role = body.role {
+            guard caller.isAdmin else { throw Problem.forbidden("only an admin can change a role") }
+            changes.role = role
+        }
+        if let name = body.name {
+            changes.name = .some(
+                try name.flatMap { TextRules.trimmed($0).isEmpty ? nil : try TextRules.checkedLine($0, field: "name", maximum: 200) })
+        }
+        if let password = body.password {
+            let password = try PasswordRule.validate(password)
+            // Admins set passwords; a member proves they know theirs.
+            if !caller.isAdmin {
+                guard let current = body.currentPassword, let stored = try await repository.passwordHash(id: id),
+                    try await hasher.verify(current, against: stored)
+                else {
+                    throw Problem.forbidden("changing your password needs current_password, your present one")
+                }
+            }
+            changes.passwordHash = try await hasher.hash(password)
+        }
+        guard let updated = try await repository.update(id: id, changes: changes) else {
+            throw Problem.notFound("user_not_found", "no user with id \(id)")
+        }
+        return updated.seen(by: caller)
     }
 }

@@ -37,7 +37,8 @@ import Users
 
     func withLiveUsers(_ test: @escaping @Sendable (Int, any TestClientProtocol) async throws -> Void) async throws {
         try await withMigratedDatabase(UsersService.migrations) { database in
-            let app = buildUsersService(database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: nil))
+            let app = try await buildUsersService(
+                database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: nil))
             try await app.test(.live) { client in try await test(try #require(client.port), client) }
         }
     }
@@ -84,8 +85,10 @@ import Users
     @Test(arguments: ["/users/01", "/users/+1", "/users/%2B1", "/users/1.0", "/users/0", "/users/-1"])
     func idsInPathsAreCanonicalDecimal(path: String) async throws {
         try await withMigratedDatabase(UsersService.migrations) { database in
-            let app = buildUsersService(database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: nil))
+            let app = try await buildUsersService(
+                database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: testInternalToken))
             try await app.test(.router) { client in
+                let client = client.bearer(testInternalToken)
                 _ = try await client.post("/users", json: #"{"email": "ann@example.com"}"#)
                 #expect(try await client.get("/users/1").status == .ok)
                 let response = try await client.get(path)

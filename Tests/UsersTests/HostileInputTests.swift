@@ -16,9 +16,9 @@ import Users
 @Suite struct HostileInputTests {
     func withUsersAPI(_ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
         try await withMigratedDatabase(UsersService.migrations) { database in
-            let app = buildUsersService(
+            let app = try await buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: testInternalToken))
-            try await app.test(.router) { client in try await test(client, database) }
+            try await app.test(.router) { client in try await test(client.bearer(testInternalToken), database) }
         }
     }
 
@@ -131,7 +131,7 @@ import Users
         try await withMigratedDatabase(UsersService.migrations) { database in
             var http = testHTTPConfiguration()
             http.idleTimeout = .milliseconds(500)
-            let app = buildUsersService(database: database, options: UsersServiceOptions(http: http, internalToken: nil))
+            let app = try await buildUsersService(database: database, options: UsersServiceOptions(http: http, internalToken: nil))
             try await app.test(.live) { client in
                 let port = try #require(client.port)
                 for opening in ["", "GET /health HTTP/1.1\r\nHost: x\r\n"] {

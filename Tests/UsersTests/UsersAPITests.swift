@@ -14,11 +14,11 @@ import Users
 @Suite struct UsersAPITests {
     func withUsersAPI(_ test: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
         try await withMigratedDatabase(UsersService.migrations) { database in
-            let app = buildUsersService(
+            let app = try await buildUsersService(
                 database: database,
                 options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: testInternalToken)
             )
-            try await app.test(.router) { client in try await test(client, database) }
+            try await app.test(.router) { client in try await test(client.bearer(testInternalToken), database) }
         }
     }
 
@@ -181,7 +181,7 @@ import Users
             #expect(wrong.headers[.allow] == "GET, POST")
             #expect(try wrong.problemCode() == "method_not_allowed")
             let wrongOnID = try await client.send(.put, "/users/1", json: "{}")
-            #expect(wrongOnID.headers[.allow] == "GET")
+            #expect(wrongOnID.headers[.allow] == "GET, PATCH")
         }
     }
 
@@ -236,7 +236,8 @@ import Users
 
     @Test func readyIs503WhenTheSchemaIsNotCurrent() async throws {
         try await withEmptyDatabase { database in
-            let app = buildUsersService(database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: nil))
+            let app = try await buildUsersService(
+                database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: nil))
             try await app.test(.router) { client in
                 let response = try await client.get("/ready")
                 #expect(response.status == .serviceUnavailable)

@@ -15,7 +15,7 @@ import Yams
     @Test func theOpenAPIDocumentDescribesExactlyTheRoutes() async throws {
         try await withMigratedDatabase(UsersService.migrations) { database in
             let routes = RouteTable()
-            let app = buildUsersService(
+            let app = try await buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: nil), routes: routes)
             try await app.test(.router) { client in
                 let document = try await client.get("/openapi.json")
@@ -23,6 +23,8 @@ import Yams
                 let problems = try OpenAPIConformance.problems(document: Data(document.body.readableBytesView), routes: routes.all)
                 #expect(problems == [])
                 #expect(routes.all.count > 10)
+                #expect(
+                    try await OpenAPIConformance.securityProblems(document: Data(document.body.readableBytesView), client: client) == [])
                 // The same document, as YAML (a mapping, in block style): not JSON relabelled.
                 let yaml = try await client.get("/openapi.yaml")
                 #expect(yaml.headers[.contentType] == "application/yaml")
@@ -43,7 +45,7 @@ import Yams
         async throws
     {
         try await withMigratedDatabase(UsersService.migrations) { database in
-            let app = buildUsersService(
+            let app = try await buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration(), internalToken: token))
             try await app.test(.router) { client in try await test(client, database) }
         }
