@@ -1,4 +1,5 @@
 import Hummingbird
+import Identity
 import Logging
 import ServiceKit
 
@@ -8,13 +9,15 @@ struct BugsController<Repository: BugRepository>: Sendable {
     let repository: Repository
     let users: any UsersClient
 
+    /// Every route needs a signed-in caller (or a service); who may change
+    /// a bug is the handler's to say (its reporter, its assignee, admins).
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
-            .post("/bugs", use: create)
-            .post("/create", use: createFromSeedRoute)
-            .get("/bugs/:id", use: get)
-            .get("/bugs", use: list)
-            .patch("/bugs/:id", use: update)
+            .post("/bugs", access: .signedIn, use: create)
+            .post("/create", access: .signedIn, use: createFromSeedRoute)
+            .get("/bugs/:id", access: .signedIn, use: get)
+            .get("/bugs", access: .signedIn, use: list)
+            .patch("/bugs/:id", access: .signedIn, use: update)
     }
 
     // MARK: Requests
@@ -117,9 +120,16 @@ struct BugsController<Repository: BugRepository>: Sendable {
     }
 
     private func create(_ body: CreateRequest, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
+        let caller = try context.caller()
+        // The reporter is the caller; someone else only when an admin (or a
+        // service) says so.
+        if let reporterID = body.reporterID, reporterID != caller.userID, !caller.isAdmin {
+            throw Problem.forbidden(
+                "reporter_id can only be your own id (\(caller.userID.map(String.init) ?? "none")); admins may file for others")
+        }
         let newBug = try NewBug(
             title: body.title, description: body.description, priority: body.priority,
-            reporterID: body.reporterID, assigneeID: body.assigneeID
+            reporterID: body.reporterID ?? caller.userID, assigneeID: body.assigneeID
         )
         // Both users are checked before anything is stored.
         async let reporter = existingUser(newBug.reporterID, field: "reporter_id", context: context)
@@ -152,8 +162,13 @@ struct BugsController<Repository: BugRepository>: Sendable {
         let changes = try await request.decode(as: PatchRequest.self, context: context).changes
         // Without If-Match, a change that raced another is worked out again
         // on the newer bug, a few times; with it, the race is the client's 412.
+        let caller = try context.caller()
         for _ in 0..<3 {
             let current = try await existingBug(context)
+            guard caller.isAdmin || (caller.userID != nil && (caller.userID == current.reporterID || caller.userID == current.assigneeID))
+            else {
+                throw Problem.forbidden("only the bug's reporter, its assignee or an admin can change it")
+            }
             if let expected, expected != current.version {
                 throw Problem.versionMismatch("bug \(current.id) is at version \(current.version), not \(expected)")
             }

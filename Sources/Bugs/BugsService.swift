@@ -1,12 +1,37 @@
 import EmbeddedMigrations
 public import Hummingbird
-public import Outbox
+public import Identity
+import Outbox
 public import SQLiteStore
 public import ServiceKit
 import ServiceLifecycle
 
 /// What the bugs service needs besides its database and the users service.
-public typealias BugsServiceOptions = OutboxServiceOptions
+public struct BugsServiceOptions: Sendable {
+    public var http: HTTPServiceConfiguration
+    /// The token it calls the users service with, and the notificator calls
+    /// its outbox feed with.
+    public var internalToken: String?
+    public var outboxRetention: Duration
+    public var metrics: ServiceMetrics
+    /// Where the keys that check access tokens come from (the users
+    /// service's JWKS).
+    public var keys: any VerificationKeySource
+
+    public init(
+        http: HTTPServiceConfiguration,
+        internalToken: String?,
+        outboxRetention: Duration = .seconds(7 * 86_400),
+        metrics: ServiceMetrics = ServiceMetrics(),
+        keys: any VerificationKeySource
+    ) {
+        self.http = http
+        self.internalToken = internalToken
+        self.outboxRetention = outboxRetention
+        self.metrics = metrics
+        self.keys = keys
+    }
+}
 
 /// The bugs service: bugs are filed and changed; reporters and assignees are
 /// checked with the users service, and the people concerned get e-mail.
@@ -29,10 +54,19 @@ public enum BugsService {
             hasOutbox: true,
             options: [usersURL, Outbox.retentionOption],
             build: { setup in
-                let users = HTTPUsersClient(baseURL: setup.options.string(usersURL.name) ?? setup.topology.url(of: users.name))
-                let app = buildBugsService(database: try setup.requireDatabase(), users: users, options: try BugsServiceOptions(setup))
+                guard let token = setup.internalToken, !token.isEmpty else {
+                    throw OptionError("the bugs service needs --internal-token: it looks people up in the \(users.name) service with it")
+                }
+                let url = setup.options.string(usersURL.name) ?? setup.topology.url(of: users.name)
+                let client = HTTPUsersClient(baseURL: url, internalToken: token)
+                let options = BugsServiceOptions(
+                    http: setup.http, internalToken: token,
+                    outboxRetention: try setup.options.duration(Outbox.retentionOption.name) ?? .seconds(7 * 86_400),
+                    metrics: setup.metrics, keys: JWKSClient(usersURL: url, logger: setup.logger)
+                )
+                let app = buildBugsService(database: try setup.requireDatabase(), users: client, options: options)
                 // The client closes after the server has stopped (the group stops its services last first).
-                return [ShutdownAction { await users.shutdown() }, app]
+                return [ShutdownAction { await client.shutdown() }, app]
             }
         )
     }
@@ -57,7 +91,11 @@ public func buildBugsService(
         outbox: outbox,
         openAPIDocument: PackageResources.openapi_json,
         isReady: database.readinessCheck(service: BugsService.name, migrations: BugsService.migrations),
-        options: options,
-        routes: routes
+        options: OutboxServiceOptions(
+            http: options.http, internalToken: options.internalToken, outboxRetention: options.outboxRetention, metrics: options.metrics
+        ),
+        routes: routes,
+        authenticator: BearerAuthenticator(
+            internalToken: InternalToken(options.internalToken), verifier: TokenVerifier(source: options.keys))
     )
 }

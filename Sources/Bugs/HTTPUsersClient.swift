@@ -5,25 +5,29 @@ import NIOHTTP1
 import NIOPosix
 public import ServiceKit
 
-/// `UsersClient` over HTTP: `GET {base}/users/{id}` with the caller's
-/// `X-Request-ID` and a `traceparent` continuing its trace.
+/// `UsersClient` over HTTP: `GET {base}/users/{id}` with the internal
+/// token, the caller's `X-Request-ID` and a `traceparent` continuing its
+/// trace.
 ///
 /// Connect timeout 1 s, whole call 2 s, one retry when the connection fails,
 /// and a circuit breaker so that a users service that is down costs
 /// microseconds, not seconds.
 public final class HTTPUsersClient: UsersClient {
     private let baseURL: String
+    private let internalToken: String
     private let client: HTTPClient
     private let breaker: CircuitBreaker
     private let callTimeout: Duration
 
     public init(
         baseURL: String,
+        internalToken: String,
         breaker: CircuitBreaker = CircuitBreaker(),
         connectTimeout: Duration = .seconds(1),
         callTimeout: Duration = .seconds(2)
     ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.internalToken = internalToken
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeout / .milliseconds(1))))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
@@ -67,6 +71,7 @@ public final class HTTPUsersClient: UsersClient {
 
     private func fetch(id: Int64, identity: OutgoingRequestIdentity, deadline: NIODeadline) async throws -> UserReference? {
         var request = HTTPClientRequest(url: "\(baseURL)/users/\(id)")
+        request.headers.add(name: "Authorization", value: "Bearer \(internalToken)")
         request.headers.add(name: "X-Request-ID", value: identity.requestID)
         request.headers.add(name: "traceparent", value: identity.traceparent)
         request.headers.add(name: "Accept", value: "application/json")
@@ -82,6 +87,8 @@ public final class HTTPUsersClient: UsersClient {
         case .notFound:
             // An answer, not a failure: it counts for the users service.
             return nil
+        case .unauthorized, .forbidden:
+            throw UsersUnavailable(retryAfterSeconds: 5, reason: "the users service refused the internal token (\(response.status.code))")
         default:
             throw UsersUnavailable(retryAfterSeconds: 1, reason: "the users service answered \(response.status.code)")
         }
@@ -95,4 +102,10 @@ public final class HTTPUsersClient: UsersClient {
         }
         return error is NIOConnectionError || error is IOError || error is ChannelError
     }
+}
+
+extension HTTPUsersClient: CustomStringConvertible, CustomReflectable {
+    /// The URL; the internal token stays out of every description and dump.
+    public var description: String { "HTTPUsersClient(\(baseURL))" }
+    public var customMirror: Mirror { Mirror(self, children: ["baseURL": baseURL]) }
 }

@@ -1,17 +1,18 @@
 import Hummingbird
+import Identity
 import ServiceKit
 
 /// The notificator's API: `GET /deliveries`, `GET /deliveries/{id}`,
-/// `POST /deliveries/{id}/retry`.
+/// `POST /deliveries/{id}/retry`, for admins and services.
 struct DeliveriesController: Sendable {
     let deliveries: any DeliveryRepository
     let wakeup: Wakeup
 
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
-            .get("/deliveries", use: list)
-            .get("/deliveries/:id", use: get)
-            .post("/deliveries/:id/retry", use: retry)
+            .get("/deliveries", access: .admin, use: list)
+            .get("/deliveries/:id", access: .admin, use: get)
+            .post("/deliveries/:id/retry", access: .admin, use: retry)
     }
 
     @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<Delivery> {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import EmbeddedMigrations
 public import Hummingbird
+public import Identity
 import Logging
 import Outbox
 public import SQLiteStore
@@ -29,37 +30,46 @@ public enum NotificatorService {
     /// Its database's migrations.
     static let migrations = MigrationCatalog.migrations(in: name)
 
-    /// `bugtracker notificator`, its database and its place in `bugtracker dev`.
-    public static let definition = ServiceDefinition(
-        name: name,
-        summary: "Run the notificator alone: relay the services' outboxes and deliver the mail.",
-        listeners: [.init(defaultPort: 8802)],
-        migrations: migrations,
-        options: [sourceOption] + MailSettings.options + [retentionOption],
-        build: { setup in
-            var sources: [SourceConfiguration] = []
-            for text in setup.options.texts(sourceOption.name) {
-                guard let source = SourceConfiguration(parsing: text) else {
-                    throw OptionError("\(setup.options.describe(sourceOption.name, text)) is not NAME=http://host:port")
+    /// `bugtracker notificator`, its database and its place in `bugtracker
+    /// dev`; admins' tokens are checked with the `users` service's keys.
+    public static func definition(users: ServiceDefinition) -> ServiceDefinition {
+        let usersURL = CommandOption(
+            "users-url", valueName: "URL", help: "Where the \(users.name) service answers (its keys check admins' tokens).",
+            default: .derived("the \(users.name) service's address", { [$0.url(of: users.name)] })
+        )
+        return ServiceDefinition(
+            name: name,
+            summary: "Run the notificator alone: relay the services' outboxes and deliver the mail.",
+            listeners: [.init(defaultPort: 8802)],
+            migrations: migrations,
+            options: [usersURL, sourceOption] + MailSettings.options + [retentionOption],
+            build: { setup in
+                var sources: [SourceConfiguration] = []
+                for text in setup.options.texts(sourceOption.name) {
+                    guard let source = SourceConfiguration(parsing: text) else {
+                        throw OptionError("\(setup.options.describe(sourceOption.name, text)) is not NAME=http://host:port")
+                    }
+                    sources.append(source)
                 }
-                sources.append(source)
-            }
-            guard let token = setup.internalToken, !token.isEmpty else {
-                throw OptionError("the notificator needs --internal-token: the token the services it relays were given")
-            }
-            let mail = try MailSettings(setup.options)
-            let mailer = try await mail.makeMailer(logger: setup.logger)
-            let app = buildNotificatorService(
-                database: try setup.requireDatabase(),
-                options: NotificatorOptions(
-                    http: setup.http, sources: sources, internalToken: token, mailer: mailer,
-                    sender: mail.sender, retry: mail.retry, metrics: setup.metrics,
-                    deliveryRetention: try setup.options.duration(retentionOption.name) ?? .seconds(30 * 86_400)
+                guard let token = setup.internalToken, !token.isEmpty else {
+                    throw OptionError("the notificator needs --internal-token: the token the services it relays were given")
+                }
+                let mail = try MailSettings(setup.options)
+                let mailer = try await mail.makeMailer(logger: setup.logger)
+                let app = buildNotificatorService(
+                    database: try setup.requireDatabase(),
+                    options: NotificatorOptions(
+                        http: setup.http, sources: sources, internalToken: token, mailer: mailer,
+                        sender: mail.sender, retry: mail.retry, metrics: setup.metrics,
+                        deliveryRetention: try setup.options.duration(retentionOption.name) ?? .seconds(30 * 86_400),
+                        keys: JWKSClient(
+                            usersURL: setup.options.string(usersURL.name) ?? setup.topology.url(of: users.name), logger: setup.logger)
+                    )
                 )
-            )
-            return [app]
-        }
-    )
+                return [app]
+            }
+        )
+    }
 }
 
 /// What the notificator needs besides its database.
@@ -79,6 +89,9 @@ public struct NotificatorOptions: Sendable {
     public var pollWait: Int
     /// How long sent and dead deliveries are kept.
     public var deliveryRetention: Duration
+    /// Where the keys that check admins' access tokens come from (the users
+    /// service's JWKS); nil takes the internal token alone.
+    public var keys: (any VerificationKeySource)?
 
     public init(
         http: HTTPServiceConfiguration,
@@ -89,7 +102,8 @@ public struct NotificatorOptions: Sendable {
         retry: RetryPolicy = RetryPolicy(),
         metrics: ServiceMetrics = ServiceMetrics(),
         pollWait: Int = 25,
-        deliveryRetention: Duration = .seconds(30 * 86_400)
+        deliveryRetention: Duration = .seconds(30 * 86_400),
+        keys: (any VerificationKeySource)? = nil
     ) {
         self.http = http
         self.sources = sources
@@ -100,6 +114,7 @@ public struct NotificatorOptions: Sendable {
         self.metrics = metrics
         self.pollWait = pollWait
         self.deliveryRetention = deliveryRetention
+        self.keys = keys
     }
 }
 
@@ -119,7 +134,9 @@ public func buildNotificatorService(
     let logger = options.http.logger
     let client = HTTPOutboxSource.makeClient()
 
-    let router = ServiceApplication.router(metrics: options.metrics, routes: routes)
+    let authenticator = BearerAuthenticator(
+        internalToken: InternalToken(options.internalToken), verifier: TokenVerifier(source: options.keys ?? NoPublishedKeys()))
+    let router = ServiceApplication.router(metrics: options.metrics, routes: routes, authenticator: authenticator)
     router.addRoutes(DeliveriesController(deliveries: repository, wakeup: wakeup).endpoints)
     router.addRoutes(
         OperationsController(

@@ -3,6 +3,7 @@ public import Hummingbird
 import Prometheus
 public import SQLiteStore
 public import ServiceKit
+public import ServiceLifecycle
 
 /// What a service that owns an outbox needs besides its database and its API.
 public struct OutboxServiceOptions: Sendable {
@@ -60,9 +61,11 @@ public enum Outbox {
         openAPIDocument: [UInt8],
         isReady: @escaping @Sendable () async -> Bool,
         options: OutboxServiceOptions,
-        routes: RouteTable
+        routes: RouteTable,
+        authenticator: (any RouterMiddleware<ServiceRequestContext>)? = nil,
+        services: [any Service] = []
     ) -> Application<RouterResponder<ServiceRequestContext>> {
-        let router = ServiceApplication.router(metrics: options.metrics, routes: routes)
+        let router = ServiceApplication.router(metrics: options.metrics, routes: routes, authenticator: authenticator)
         let pending = options.metrics.gauge(
             "outbox_pending_messages", help: "Outbox rows written and not yet acknowledged by the notificator.")
         router.addRoutes(api)
@@ -85,7 +88,7 @@ public enum Outbox {
             services: [
                 OutboxPruner(outbox: outbox, retention: options.outboxRetention, logger: options.http.logger),
                 ShutdownAction { outbox.signal.shutDown() },
-            ]
+            ] + services
         )
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import Outbox
 import SQLiteStore
 import ServiceKit
@@ -25,9 +26,9 @@ import Testing
         try await withMigratedDatabase("bugs") { database in
             let app = buildBugsService(
                 database: database, users: users,
-                options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: testInternalToken)
+                options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: testInternalToken, keys: NoPublishedKeys())
             )
-            try await app.test(.router) { client in try await test(client, database) }
+            try await app.test(.router) { client in try await test(client.bearer(testInternalToken), database) }
         }
     }
 
@@ -346,7 +347,7 @@ import Testing
             let routes = RouteTable()
             let app = buildBugsService(
                 database: database, users: FakeUsersClient(),
-                options: BugsServiceOptions(http: testHTTPConfiguration(), internalToken: nil), routes: routes
+                options: BugsServiceOptions(http: testHTTPConfiguration(), internalToken: nil, keys: NoPublishedKeys()), routes: routes
             )
             try await app.test(.router) { client in
                 let document = try await client.get("/openapi.json")
@@ -354,6 +355,8 @@ import Testing
                 let problems = try OpenAPIConformance.problems(document: Data(document.body.readableBytesView), routes: routes.all)
                 #expect(problems == [])
                 #expect(routes.all.count > 10)
+                #expect(
+                    try await OpenAPIConformance.securityProblems(document: Data(document.body.readableBytesView), client: client) == [])
             }
         }
     }

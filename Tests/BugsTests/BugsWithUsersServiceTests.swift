@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import Outbox
 import SQLiteStore
 import ServiceKit
@@ -18,8 +19,8 @@ import Users
     /// Runs the real users service on an ephemeral port; `body` gets its base URL.
     func withLiveUsersService(_ body: @escaping @Sendable (String, any TestClientProtocol) async throws -> Void) async throws {
         try await withMigratedDatabase(UsersService.migrations) { database in
-            let app = buildUsersService(
-                database: database, options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: nil))
+            let app = try await buildUsersService(
+                database: database, options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: testInternalToken))
             try await app.test(.live) { client in
                 try await body("http://127.0.0.1:\(client.port!)", client)
             }
@@ -32,8 +33,9 @@ import Users
     {
         try await withMigratedDatabase("bugs") { database in
             let app = buildBugsService(
-                database: database, users: users, options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: nil))
-            try await app.test(.router) { client in try await test(client, database) }
+                database: database, users: users,
+                options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: testInternalToken, keys: NoPublishedKeys()))
+            try await app.test(.router) { client in try await test(client.bearer(testInternalToken), database) }
         }
         await users.shutdown()
     }
@@ -51,7 +53,7 @@ import Users
         try await withLiveUsersService { usersURL, usersClient in
             _ = try await usersClient.post("/users", json: #"{"email": "ann@example.com", "name": "Ann"}"#)
             _ = try await usersClient.post("/users", json: #"{"email": "bob@example.com"}"#)
-            try await withBugsAPI(users: HTTPUsersClient(baseURL: usersURL)) { client, database in
+            try await withBugsAPI(users: HTTPUsersClient(baseURL: usersURL, internalToken: testInternalToken)) { client, database in
                 let filed = try await client.post("/bugs", json: #"{"title": "Crash", "reporter_id": 1, "assignee_id": 2}"#)
                 #expect(filed.status == .created)
                 let recipients = try await database.read { try $0.query("SELECT recipient FROM outbox ORDER BY id") { $0.text(0) } }
@@ -65,7 +67,7 @@ import Users
 
     @Test func aDownUsersServiceOpensTheBreakerAndNothingIsStored() async throws {
         let breaker = CircuitBreaker(failureThreshold: 5, openDuration: .seconds(10))
-        let users = HTTPUsersClient(baseURL: "http://127.0.0.1:\(try unusedPort())", breaker: breaker)
+        let users = HTTPUsersClient(baseURL: "http://127.0.0.1:\(try unusedPort())", internalToken: testInternalToken, breaker: breaker)
         try await withBugsAPI(users: users) { client, database in
             for attempt in 1...6 {
                 let response = try await client.post("/bugs", json: #"{"title": "Crash", "reporter_id": 1}"#)
@@ -89,14 +91,14 @@ import Users
         try await withLiveUsersService { usersURL, usersClient in
             _ = try await usersClient.post("/users", json: #"{"email": "ann@example.com"}"#)
             let breaker = CircuitBreaker(failureThreshold: 2, openDuration: .milliseconds(200))
-            let down = HTTPUsersClient(baseURL: "http://127.0.0.1:\(try unusedPort())", breaker: breaker)
+            let down = HTTPUsersClient(baseURL: "http://127.0.0.1:\(try unusedPort())", internalToken: testInternalToken, breaker: breaker)
             try await withBugsAPI(users: down) { client, _ in
                 _ = try await client.post("/bugs", json: #"{"title": "x", "reporter_id": 1}"#)
                 _ = try await client.post("/bugs", json: #"{"title": "x", "reporter_id": 1}"#)
                 #expect(breaker.isOpen)
             }
             // The same breaker in front of a users service that answers.
-            let up = HTTPUsersClient(baseURL: usersURL, breaker: breaker)
+            let up = HTTPUsersClient(baseURL: usersURL, internalToken: testInternalToken, breaker: breaker)
             try await Task.sleep(for: .milliseconds(250))
             try await withBugsAPI(users: up) { client, _ in
                 let status = try await client.post("/bugs", json: #"{"title": "x", "reporter_id": 1}"#).status
@@ -114,7 +116,8 @@ import Users
         }
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger())
             .test(.live) { slow in
-                let users = HTTPUsersClient(baseURL: "http://127.0.0.1:\(slow.port!)", callTimeout: .milliseconds(300))
+                let users = HTTPUsersClient(
+                    baseURL: "http://127.0.0.1:\(slow.port!)", internalToken: testInternalToken, callTimeout: .milliseconds(300))
                 try await withBugsAPI(users: users) { client, database in
                     let response = try await client.post("/bugs", json: #"{"title": "Crash", "reporter_id": 1}"#)
                     #expect(response.status == .serviceUnavailable)
@@ -140,7 +143,8 @@ import Users
         }
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger())
             .test(.live) { fake in
-                try await withBugsAPI(users: HTTPUsersClient(baseURL: "http://127.0.0.1:\(fake.port!)")) { client, _ in
+                try await withBugsAPI(users: HTTPUsersClient(baseURL: "http://127.0.0.1:\(fake.port!)", internalToken: testInternalToken)) {
+                    client, _ in
                     let response = try await client.post(
                         "/bugs", json: #"{"title": "Traced", "reporter_id": 5}"#,
                         headers: [.requestID: "wire-1", .traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]

@@ -45,7 +45,9 @@ final class RecordingMailer: Mailer {
                 let document = try await client.get("/openapi.json")
                 let problems = try OpenAPIConformance.problems(document: Data(document.body.readableBytesView), routes: routes.all)
                 #expect(problems == [])
-                try await test(client, repository)
+                #expect(
+                    try await OpenAPIConformance.securityProblems(document: Data(document.body.readableBytesView), client: client) == [])
+                try await test(client.bearer(testInternalToken), repository)
             }
         }
     }
@@ -60,7 +62,7 @@ final class RecordingMailer: Mailer {
             ("bugs", [message(1, to: "ann@example.com")]),
         ]
         try await withNotificatorAPI(taken: taken) { client, repository in
-            try await ServiceHarness.eventually("all are sent") { try await repository.countsByStatus()[.sent] == 3 }
+            try await eventually("all are sent") { try await repository.countsByStatus()[.sent] == 3 }
             let delivery = try await client.get("/deliveries/1").object()
             #expect(
                 Set(delivery.keys) == [
@@ -80,6 +82,33 @@ final class RecordingMailer: Mailer {
             let response = try await client.get("/deliveries?\(query)")
             #expect(response.status == .badRequest)
             #expect(try response.problemCode() == "invalid_parameter")
+        }
+    }
+
+    @Test func deliveriesAreForAdminsAndServices() async throws {
+        let tokens = await TestTokens()
+        try await withMigratedDatabase("notificator") { database in
+            let app = buildNotificatorService(
+                database: database,
+                options: NotificatorOptions(
+                    http: testHTTPConfiguration(), sources: [], internalToken: testInternalToken, mailer: RecordingMailer(), keys: tokens)
+            )
+            try await app.test(.router) { client in
+                let member = client.bearer(try await tokens.token(for: 1))
+                let admin = client.bearer(try await tokens.token(for: 2, role: .admin))
+                for (method, path) in [(HTTPRequest.Method.get, "/deliveries"), (.get, "/deliveries/1"), (.post, "/deliveries/1/retry")] {
+                    let anonymous = try await client.send(method, path)
+                    #expect(anonymous.status == .unauthorized, "\(method) \(path)")
+                    #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
+                    let refused = try await member.send(method, path)
+                    #expect(refused.status == .forbidden, "\(method) \(path)")
+                    #expect(try refused.problemCode() == "forbidden")
+                }
+                #expect(try await admin.get("/deliveries").status == .ok)
+                #expect(try await client.bearer(testInternalToken).get("/deliveries").status == .ok)
+                // The operational routes stay open.
+                #expect(try await client.get("/health").status == .ok)
+            }
         }
     }
 

@@ -51,7 +51,7 @@ import Users
                             #expect(message.header("Date")?.hasSuffix("+0000") == true)
                             #expect(message.mailFrom == "<bugtracker@localhost>")
                         }
-                        try await ServiceHarness.eventually("every delivery is sent") {
+                        try await eventually("every delivery is sent") {
                             let items = try await notificator.get("/deliveries?status=sent").items()
                             return items.count == 4
                         }
@@ -71,7 +71,7 @@ import Users
                 { notificator in
                     _ = try await users.post("/users", json: #"{"email": "ann@example.com"}"#)
                     try await sink.waitForMessages(1)
-                    try await ServiceHarness.eventually("the delivery is recorded as sent") {
+                    try await eventually("the delivery is recorded as sent") {
                         try await notificator.get("/deliveries/1").object().string("status") == "sent"
                     }
                     let delivery = try await notificator.get("/deliveries/1").object()
@@ -96,7 +96,7 @@ import Users
                 try await ServiceHarness.withNotificator(database: database, sources: sources, mailer: try ServiceHarness.mailer(for: sink))
                 { notificator in
                     _ = try await users.post("/users", json: #"{"email": "ann@example.com"}"#)
-                    try await ServiceHarness.eventually("the delivery is dead") {
+                    try await eventually("the delivery is dead") {
                         try await notificator.get("/deliveries/1").object().string("status") == "dead"
                     }
                     let dead = try await notificator.get("/deliveries/1").object()
@@ -108,7 +108,7 @@ import Users
                     #expect(retried.status == .ok)
                     #expect(try retried.object().string("status") == "pending")
                     try await sink.waitForMessages(1)
-                    try await ServiceHarness.eventually("the retried delivery is sent") {
+                    try await eventually("the retried delivery is sent") {
                         try await notificator.get("/deliveries/1").object().string("status") == "sent"
                     }
                     let again = try await notificator.post("/deliveries/1/retry", json: "")
@@ -144,7 +144,7 @@ import Users
                 let group = ServiceGroup(configuration: .init(services: [relay], logger: quietLogger()))
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask { try await group.run() }
-                    try await ServiceHarness.eventually("the relay took five messages") {
+                    try await eventually("the relay took five messages") {
                         try await repository.countsByStatus()[.pending] == 5
                     }
                     await group.triggerGracefulShutdown()
@@ -160,7 +160,7 @@ import Users
                 try await ServiceHarness.withNotificator(database: second, sources: sources, mailer: try ServiceHarness.mailer(for: sink)) {
                     notificator in
                     try await sink.waitForMessages(5)
-                    try await ServiceHarness.eventually("all five are recorded as sent") {
+                    try await eventually("all five are recorded as sent") {
                         try await notificator.get("/deliveries?status=sent").items().count == 5
                     }
                 }
@@ -229,8 +229,9 @@ import Users
                     )
                 )
                 try await app.test(.router) { client in
+                    let client = client.bearer(testInternalToken)
                     _ = try await users.post("/users", json: #"{"email": "ann@example.com"}"#)
-                    try await ServiceHarness.eventually("the delivery is dead") {
+                    try await eventually("the delivery is dead") {
                         try await client.get("/deliveries/1").object().string("status") == "dead"
                     }
                 }

@@ -51,7 +51,7 @@ final class ScriptedMailer: Mailer, Sendable {
             let group = ServiceGroup(configuration: .init(services: [worker], logger: quietLogger()))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                try await ServiceHarness.eventually("every delivery is sent") { mailer.sent.withLock { $0.count } == 3 }
+                try await eventually("every delivery is sent") { mailer.sent.withLock { $0.count } == 3 }
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
@@ -83,7 +83,7 @@ final class ScriptedMailer: Mailer, Sendable {
                     retry: RetryPolicy(base: .milliseconds(20), max: .milliseconds(50), maxAttempts: 2)
                 ) { notificator in
                     _ = try await users.post("/users", json: #"{"email": "ann@example.com"}"#)
-                    try await ServiceHarness.eventually("/ready says why mail is not sent") {
+                    try await eventually("/ready says why mail is not sent") {
                         let ready = try await notificator.get("/ready")
                         let reason = try ready.object().string("reason") ?? ""
                         return ready.status == .serviceUnavailable && reason.contains("SMTP authentication refused: 535")

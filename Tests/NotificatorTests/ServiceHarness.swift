@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import Bugs
 import EmbeddedMigrations
+import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -22,36 +24,43 @@ enum ServiceHarness {
         _ body: @escaping @Sendable (_ url: String, _ client: any TestClientProtocol) async throws -> Void
     ) async throws {
         try await withMigratedDatabase(UsersService.migrations) { database in
-            let app = buildUsersService(
+            let app = try await buildUsersService(
                 database: database, options: UsersServiceOptions(http: testHTTPConfiguration("users"), internalToken: testInternalToken)
             )
-            try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)", client) }
+            try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)", client.bearer(testInternalToken)) }
         }
     }
 
     /// The users service on exactly `port` (the live test framework always
     /// picks its own), run as it runs in production; `body` gets its URL.
     static func withUsers(port: Int, _ body: @escaping @Sendable (_ url: String) async throws -> Void) async throws {
-        try await withMigratedDatabase(UsersService.migrations) { database in
-            let listening = AsyncStream<Int>.makeStream()
-            var http = testHTTPConfiguration("users") { port in listening.continuation.yield(port) }
-            http.port = port
-            let app = buildUsersService(database: database, options: UsersServiceOptions(http: http, internalToken: testInternalToken))
-            let group = ServiceGroup(configuration: .init(services: [app], logger: quietLogger()))
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                var ports = listening.stream.makeAsyncIterator()
-                guard let bound = await ports.next() else { throw TestFailure("the users service did not start") }
-                do {
-                    try await body("http://127.0.0.1:\(bound)")
-                } catch {
-                    await group.triggerGracefulShutdown()
-                    throw error
-                }
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-            }
-        }
+        try await withMigratedDatabase(UsersService.migrations) { database in try await withUsers(port: port, database: database, body) }
+    }
+
+    /// The users service on exactly `port` over `database` (which outlives
+    /// it, as a volume outlives a restarted container).
+    static func withUsers(port: Int, database: Database, _ body: @escaping @Sendable (_ url: String) async throws -> Void) async throws {
+        let listening = AsyncStream<Int>.makeStream()
+        var http = testHTTPConfiguration("users") { port in listening.continuation.yield(port) }
+        http.port = port
+        let options = UsersServiceOptions(http: http, internalToken: testInternalToken, hasher: PasswordHasher(costLog2: 4))
+        let app = try await buildUsersService(database: database, options: options)
+        try await withRunningService(app, listening: listening.stream) { bound in try await body("http://127.0.0.1:\(bound)") }
+    }
+
+    /// Sends `json` (if any) to `url` with `token` (if any); the status code
+    /// and the body as a JSON object (empty when it is not one).
+    static func call(
+        _ method: HTTPMethod, _ url: String, json: String? = nil, token: String? = nil
+    ) async throws -> (status: Int, body: [String: Any]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let json { request.body = .bytes(ByteBuffer(string: json)) }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let object = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any]
+        return (Int(response.status.code), object ?? [:])
     }
 
     /// POSTs `json` to `url` and returns the status code.
@@ -70,14 +79,15 @@ enum ServiceHarness {
         usersURL: String,
         _ body: @escaping @Sendable (_ url: String, _ client: any TestClientProtocol) async throws -> Void
     ) async throws {
-        let users = HTTPUsersClient(baseURL: usersURL)
+        let users = HTTPUsersClient(baseURL: usersURL, internalToken: testInternalToken)
         do {
             try await withMigratedDatabase("bugs") { database in
                 let app = buildBugsService(
                     database: database, users: users,
-                    options: BugsServiceOptions(http: testHTTPConfiguration("bugs"), internalToken: testInternalToken)
+                    options: BugsServiceOptions(
+                        http: testHTTPConfiguration("bugs"), internalToken: testInternalToken, keys: NoPublishedKeys())
                 )
-                try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)", client) }
+                try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)", client.bearer(testInternalToken)) }
             }
         } catch {
             await users.shutdown()
@@ -102,7 +112,7 @@ enum ServiceHarness {
                 mailer: mailer, retry: retry, pollWait: 2
             )
         )
-        try await app.test(.router) { client in try await body(client) }
+        try await app.test(.router) { client in try await body(client.bearer(testInternalToken)) }
     }
 
     /// A mailer sending to `sink`.
@@ -110,20 +120,6 @@ enum ServiceHarness {
         var configuration = try SMTPConfiguration(url: "smtp://127.0.0.1:\(sink.port)")
         configuration.commandTimeout = .seconds(5)
         return SMTPMailer(configuration: configuration, logger: quietLogger())
-    }
-
-    /// Polls `condition` every 10 ms until it holds, or fails after `timeout`.
-    static func eventually(
-        _ what: String,
-        timeout: Duration = .seconds(10),
-        _ condition: @Sendable () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw TestFailure("timed out waiting until \(what)")
     }
 
     /// The notificator database's instance id, the last part of its Message-IDs.
