@@ -18,7 +18,8 @@ public enum BugTrackerTool {
                 Every option can also be set as BUGTRACKER_<OPTION> (--users-url ↔ BUGTRACKER_USERS_URL); \
                 a flag wins over the environment.
                 """,
-            subcommands: [DevCommand.command(catalog: catalog)] + catalog.map(serviceCommand),
+            subcommands: [DevCommand.command(catalog: catalog)] + catalog.map(serviceCommand)
+                + [AdminCommands.command(catalog: catalog)].compactMap { $0 },
             defaultSubcommand: DevCommand.name
         )
     }

@@ -97,6 +97,8 @@ enum DevCommand {
             )
         }
         logger.notice("data in \(dataDirectory); stop with Ctrl-C")
+        let notes = catalog.flatMap { $0.devNotes(topology.url(of: $0.name)) }
+        if !notes.isEmpty { FileHandle.standardOutput.write(Data((notes.joined(separator: "\n") + "\n").utf8)) }
         try await ServiceAssembly.run(launches, logger: logger, handlesSignals: invocation.isProcessMain)
     }
 }

@@ -10,7 +10,7 @@ public enum ServiceCatalog {
     public static let all: [ServiceDefinition] = [
         UsersService.definition,
         BugsService.definition(users: UsersService.definition),
-        NotificatorService.definition,
+        NotificatorService.definition(users: UsersService.definition),
     ]
 
     /// Where the services of `catalog` answer when each runs alone on its

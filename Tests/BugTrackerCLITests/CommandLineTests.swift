@@ -166,4 +166,33 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("bugs")) == ["0001_add_labels.sql"])
         }
     }
+
+    @Test func adminCommandsGrantAdminAndRotateTheSigningKey() async throws {
+        try await withTemporaryDirectory { directory in
+            let db = directory.file("users.db")
+            #expect(await migrate.run(["up", "--service", "users", "--db", db], environment: [:]) == 0)
+            let database = try await Database.open(path: db)
+            try await database.write { connection in
+                try connection.execute(
+                    "INSERT INTO users (email, email_key, name, created_at) VALUES ('Ann@Example.com', 'ann@example.com', NULL, '2026-11-26T08:00:00.000Z')"
+                )
+            }
+            // Any spelling of the address finds her; an unknown one is an error.
+            #expect(await bugtracker.run(["admin", "grant-admin", "ANN@example.com", "--db", db], environment: [:]) == 0)
+            #expect(await bugtracker.run(["admin", "grant-admin", "nobody@example.com", "--db", db], environment: [:]) == 1)
+            #expect(await bugtracker.run(["admin", "grant-admin", "--db", db], environment: [:]) != 0)
+            // Two rotations: three keys, one current, the others retired.
+            for _ in 0..<2 { #expect(await bugtracker.run(["admin", "rotate-signing-key", "--db", db], environment: [:]) == 0) }
+            let (role, current, retired) = try await database.read { connection in
+                (
+                    try connection.queryFirst("SELECT role FROM users") { try $0.text("role") },
+                    try connection.queryFirst("SELECT count(*) FROM signing_keys WHERE retired_at IS NULL") { $0.int(0) },
+                    try connection.queryFirst("SELECT count(*) FROM signing_keys WHERE retired_at IS NOT NULL") { $0.int(0) }
+                )
+            }
+            await database.close()
+            #expect(role == "admin")
+            #expect(current == 1 && retired == 1)
+        }
+    }
 }
