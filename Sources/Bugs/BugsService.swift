@@ -42,27 +42,23 @@ public enum BugsService {
     /// `bugtracker bugs`, its database and its place in `bugtracker dev`,
     /// checking people with the `users` service.
     public static func definition(users: ServiceDefinition) -> ServiceDefinition {
-        let usersURL = CommandOption(
-            "users-url", valueName: "URL", help: "Where the \(users.name) service answers.",
-            default: .derived("the \(users.name) service's address", { [$0.url(of: users.name)] })
-        )
+        let usersURL = UsersServiceOption(users: users.name, purpose: "people are looked up there; its keys check tokens")
         return ServiceDefinition(
             name: name,
             summary: "Run the bugs service alone.",
             listeners: [.init(defaultPort: 8801)],
             migrations: migrations,
             hasOutbox: true,
-            options: [usersURL, Outbox.retentionOption],
+            options: [usersURL.option, Outbox.retentionOption],
             build: { setup in
                 guard let token = setup.internalToken, !token.isEmpty else {
                     throw OptionError("the bugs service needs --internal-token: it looks people up in the \(users.name) service with it")
                 }
-                let url = setup.options.string(usersURL.name) ?? setup.topology.url(of: users.name)
-                let client = HTTPUsersClient(baseURL: url, internalToken: token)
+                let client = HTTPUsersClient(baseURL: usersURL.url(setup), internalToken: token)
                 let options = BugsServiceOptions(
                     http: setup.http, internalToken: token,
                     outboxRetention: try setup.options.duration(Outbox.retentionOption.name) ?? .seconds(7 * 86_400),
-                    metrics: setup.metrics, keys: JWKSClient(usersURL: url, logger: setup.logger)
+                    metrics: setup.metrics, keys: usersURL.keys(setup)
                 )
                 let app = buildBugsService(database: try setup.requireDatabase(), users: client, options: options)
                 // The client closes after the server has stopped (the group stops its services last first).

@@ -27,8 +27,10 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.sub = SubjectClaim(value: String(user.id))
         self.email = user.email
         self.role = user.role.rawValue
-        self.iat = IssuedAtClaim(value: now)
-        self.exp = ExpirationClaim(value: now.addingTimeInterval(Double(lifetime.components.seconds)))
+        // Whole seconds, as NumericDates are usually written.
+        let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        self.iat = IssuedAtClaim(value: issued)
+        self.exp = ExpirationClaim(value: issued.addingTimeInterval(Double(lifetime.components.seconds)))
     }
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {

@@ -33,16 +33,13 @@ public enum NotificatorService {
     /// `bugtracker notificator`, its database and its place in `bugtracker
     /// dev`; admins' tokens are checked with the `users` service's keys.
     public static func definition(users: ServiceDefinition) -> ServiceDefinition {
-        let usersURL = CommandOption(
-            "users-url", valueName: "URL", help: "Where the \(users.name) service answers (its keys check admins' tokens).",
-            default: .derived("the \(users.name) service's address", { [$0.url(of: users.name)] })
-        )
+        let usersURL = UsersServiceOption(users: users.name, purpose: "its keys check admins' tokens")
         return ServiceDefinition(
             name: name,
             summary: "Run the notificator alone: relay the services' outboxes and deliver the mail.",
             listeners: [.init(defaultPort: 8802)],
             migrations: migrations,
-            options: [usersURL, sourceOption] + MailSettings.options + [retentionOption],
+            options: [usersURL.option, sourceOption] + MailSettings.options + [retentionOption],
             build: { setup in
                 var sources: [SourceConfiguration] = []
                 for text in setup.options.texts(sourceOption.name) {
@@ -62,8 +59,7 @@ public enum NotificatorService {
                         http: setup.http, sources: sources, internalToken: token, mailer: mailer,
                         sender: mail.sender, retry: mail.retry, metrics: setup.metrics,
                         deliveryRetention: try setup.options.duration(retentionOption.name) ?? .seconds(30 * 86_400),
-                        keys: JWKSClient(
-                            usersURL: setup.options.string(usersURL.name) ?? setup.topology.url(of: users.name), logger: setup.logger)
+                        keys: usersURL.keys(setup)
                     )
                 )
                 return [app]

@@ -109,6 +109,9 @@ struct FixedKeys: VerificationKeySource {
             #expect(claims.string("sub") == "\(id)")
             #expect((claims["aud"] as? String) == "bugtracker" || (claims["aud"] as? [String]) == ["bugtracker"])
             #expect(claims.int("exp")! - claims.int("iat")! == 3600)
+            // NumericDates in whole seconds.
+            let payload = String(decoding: Base64URL.decode(token.split(separator: ".")[1]) ?? [], as: UTF8.self)
+            #expect(payload.contains(/"iat":\d+[,}]/) && payload.contains(/"exp":\d+[,}]/))
             // And it works here.
             let me = try await client.bearer(token).get("/users/me")
             #expect(me.status == .ok)

@@ -19,7 +19,7 @@ import Users
             #expect(try await keys.current()?.kid == second.kid)
             // The retired key keeps only its public half.
             let privateHalves = try await database.read { connection in
-                try connection.query("SELECT kid, private_key FROM signing_keys ORDER BY created_at") { (try $0.text(0), try $0.text(1)) }
+                try connection.query("SELECT kid, private_key FROM signing_keys ORDER BY created_at") { ($0.text(0), $0.text(1)) }
             }
             #expect(privateHalves.map(\.1.isEmpty) == [true, false])
         }
