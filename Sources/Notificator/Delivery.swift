@@ -37,6 +37,9 @@ public struct Delivery: Sendable, Hashable, ResponseEncodable {
     /// `<SOURCE.SOURCEID.INSTANCE@bugtracker>`, the same on every attempt.
     /// Not part of the API's view.
     public var messageID: String
+    /// The conversation it belongs to (`bug-7`), sent as `References`; not
+    /// part of the API's view.
+    public var thread: String? = nil
 
     /// The API's view, in the contract's order, which the encoding follows;
     /// `body` and `source_created_at` stay out.

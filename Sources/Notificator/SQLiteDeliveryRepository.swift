@@ -12,7 +12,7 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
 
     private static let columns = """
         id, source, source_message_id, topic, recipient, subject, body, status, attempts, last_error,
-        next_attempt_at, source_created_at, created_at, sent_at, died_at, message_id
+        next_attempt_at, source_created_at, created_at, sent_at, died_at, message_id, thread
         """
 
     private static func delivery(_ row: Row) throws -> Delivery {
@@ -27,7 +27,8 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
             nextAttemptAt: try row.optionalTimestamp("next_attempt_at"), sourceCreatedAt: try row.timestamp("source_created_at"),
             createdAt: try row.timestamp("created_at"), sentAt: try row.optionalTimestamp("sent_at"),
             diedAt: try row.optionalTimestamp("died_at"),
-            messageID: try row.optionalText("message_id") ?? "<\(try row.text("source")).\(try row.int64("source_message_id"))@bugtracker>"
+            messageID: try row.optionalText("message_id") ?? "<\(try row.text("source")).\(try row.int64("source_message_id"))@bugtracker>",
+            thread: try row.optionalText("thread")
         )
     }
 
@@ -48,15 +49,15 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
                 try connection.execute(
                     """
                     INSERT INTO deliveries (source, source_message_id, topic, recipient, subject, body, status, attempts,
-                                            next_attempt_at, source_created_at, created_at, message_id)
+                                            next_attempt_at, source_created_at, created_at, message_id, thread)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8, ?9,
-                            '<' || ?1 || '.' || ?2 || '.' || (SELECT instance_id FROM installation) || '@bugtracker>')
+                            '<' || ?1 || '.' || ?2 || '.' || (SELECT instance_id FROM installation) || '@bugtracker>', ?10)
                     ON CONFLICT (source, source_message_id) DO NOTHING
                     """,
                     [
                         .text(source), .integer(message.id), .text(message.topic), .text(message.recipient),
                         .text(message.subject), .text(message.body), now.sqliteValue, message.createdAt.sqliteValue,
-                        now.sqliteValue,
+                        now.sqliteValue, SQLiteValue(message.thread),
                     ]
                 )
                 inserted += connection.changes

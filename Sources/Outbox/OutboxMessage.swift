@@ -11,12 +11,16 @@ public struct MailDraft: Sendable, Hashable {
     public var subject: String
     /// Plain UTF-8 text.
     public var body: String
+    /// The conversation it belongs to (`bug-7`), which mail readers thread
+    /// by; nil for a mail that starts none.
+    public var thread: String?
 
-    public init(topic: String, recipient: String, subject: String, body: String) {
+    public init(topic: String, recipient: String, subject: String, body: String, thread: String? = nil) {
         self.topic = topic
         self.recipient = recipient
         self.subject = subject
         self.body = body
+        self.thread = thread
     }
 }
 
@@ -27,19 +31,24 @@ public struct OutboxMessage: Sendable, Hashable, Codable {
     public var recipient: String
     public var subject: String
     public var body: String
+    public var thread: String?
     public var createdAt: Timestamp
 
-    public init(id: Int64, topic: String, recipient: String, subject: String, body: String, createdAt: Timestamp) {
+    public init(
+        id: Int64, topic: String, recipient: String, subject: String, body: String, thread: String? = nil, createdAt: Timestamp
+    ) {
         self.id = id
         self.topic = topic
         self.recipient = recipient
         self.subject = subject
         self.body = body
+        self.thread = thread
         self.createdAt = createdAt
     }
 
+    /// In the contract's order, which the encoding follows.
     enum CodingKeys: String, CodingKey {
-        case id, topic, recipient, subject, body
+        case id, topic, recipient, subject, body, thread
         case createdAt = "created_at"
     }
 }

@@ -35,14 +35,15 @@ public struct SQLiteOutboxRepository: OutboxRepository {
     private static func message(_ row: Row) throws -> OutboxMessage {
         OutboxMessage(
             id: try row.int64("id"), topic: try row.text("topic"), recipient: try row.text("recipient"),
-            subject: try row.text("subject"), body: try row.text("body"), createdAt: try row.timestamp("created_at")
+            subject: try row.text("subject"), body: try row.text("body"), thread: try row.optionalText("thread"),
+            createdAt: try row.timestamp("created_at")
         )
     }
 
     public func messages(after id: Int64, limit: Int) async throws -> [OutboxMessage] {
         try await database.read { connection in
             try connection.query(
-                "SELECT id, topic, recipient, subject, body, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+                "SELECT id, topic, recipient, subject, body, thread, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
                 [.integer(id), .integer(Int64(limit))],
                 Self.message
             )
@@ -94,8 +95,11 @@ public final class OutboxAppender {
     /// Queues `draft`.
     public func append(_ draft: MailDraft) throws {
         try connection.execute(
-            "INSERT INTO outbox (topic, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?)",
-            [.text(draft.topic), .text(draft.recipient), .text(draft.subject), .text(draft.body), time.sqliteValue]
+            "INSERT INTO outbox (topic, recipient, subject, body, thread, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .text(draft.topic), .text(draft.recipient), .text(draft.subject), .text(draft.body), SQLiteValue(draft.thread),
+                time.sqliteValue,
+            ]
         )
         lastID = connection.lastInsertRowID
     }

@@ -23,12 +23,12 @@ import Testing
         let name: String
     }
 
-    static let migrations = [
-        Migration(
-            service: "widgets", version: 1, name: "create_widgets",
-            sql: "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT;"),
-        Outbox.migrations[0].placed(in: "widgets", version: 2),
-    ]
+    static let migrations =
+        [
+            Migration(
+                service: "widgets", version: 1, name: "create_widgets",
+                sql: "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT;")
+        ] + Outbox.migrations.enumerated().map { index, migration in migration.placed(in: "widgets", version: 2 + index) }
 
     static let widgets = ServiceDefinition(
         name: "widgets",

@@ -33,6 +33,18 @@ import Testing
         #expect(message.hasSuffix("\r\n\r\nHello\r\nthere\r\n"))
     }
 
+    @Test func aThreadBecomesReferencesAndNoThreadNone() {
+        var threaded = mail(subject: "[#7] Crash when saving a draft")
+        threaded.thread = "bug-7"
+        #expect(headers(text(threaded)).contains("References: <bug-7@bugtracker>"))
+        #expect(!headers(text(mail())).contains { $0.hasPrefix("References:") })
+        // A thread no message-id may hold is left out, never sent half-formed.
+        for odd in ["bug 7", "bug-7>\r\nBcc: x@example.com", "", "Bug-7"] {
+            threaded.thread = odd
+            #expect(!text(threaded).contains("References:"), "\(odd)")
+        }
+    }
+
     /// The text a header's encoded words decode to.
     func decodedWords(_ value: some StringProtocol) throws -> String {
         try value.split(separator: " ").map { word -> String in

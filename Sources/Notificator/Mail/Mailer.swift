@@ -13,8 +13,13 @@ public struct OutgoingMail: Sendable, Hashable {
     public var date: Timestamp
     /// What it is about (`user.welcome`), as `X-BugTracker-Topic`.
     public var topic: String
+    /// The conversation (`bug-7`), as `References: <bug-7@bugtracker>`.
+    public var thread: String?
 
-    public init(messageID: String, from: MailAddress, to: String, subject: String, body: String, date: Timestamp, topic: String) {
+    public init(
+        messageID: String, from: MailAddress, to: String, subject: String, body: String, date: Timestamp, topic: String,
+        thread: String? = nil
+    ) {
         self.messageID = messageID
         self.from = from
         self.to = to
@@ -22,6 +27,7 @@ public struct OutgoingMail: Sendable, Hashable {
         self.body = body
         self.date = date
         self.topic = topic
+        self.thread = thread
     }
 
     /// The mail for a delivery, from `from`.
@@ -29,7 +35,7 @@ public struct OutgoingMail: Sendable, Hashable {
         self.init(
             messageID: delivery.messageID,
             from: from, to: delivery.recipient, subject: delivery.subject, body: delivery.body,
-            date: delivery.sourceCreatedAt, topic: delivery.topic
+            date: delivery.sourceCreatedAt, topic: delivery.topic, thread: delivery.thread
         )
     }
 }

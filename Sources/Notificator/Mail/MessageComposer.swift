@@ -3,8 +3,9 @@ import ServiceKit
 
 /// Writes an `OutgoingMail` as an RFC 5322 message.
 ///
-/// Headers: Message-ID, Date, From, To, Subject, MIME-Version, Content-Type,
-/// Content-Transfer-Encoding, X-BugTracker-Topic. A subject or display name
+/// Headers: Message-ID, Date, From, To, Subject, References (when the mail
+/// has a thread), MIME-Version, Content-Type, Content-Transfer-Encoding,
+/// X-BugTracker-Topic. A subject or display name
 /// that is not plain ASCII is RFC 2047 encoded; no value can add a header or
 /// a recipient, because control characters never reach a header. The body is
 /// UTF-8 text: sent as 8bit when every line fits SMTP's 998 octets and 8-bit
@@ -33,10 +34,21 @@ public enum MessageComposer {
             "Content-Transfer-Encoding: \(encoding)",
             "X-BugTracker-Topic: \(oneLine(mail.topic))",
         ]
+        if let reference = mail.thread.flatMap(threadReference) { headers.insert("References: \(reference)", at: 5) }
         headers = headers.flatMap(fold)
         let body = encoding == "quoted-printable" ? quotedPrintable(bodyLines) : bodyLines
         let text = (headers + [""] + body).joined(separator: lineEnding.rawValue) + lineEnding.rawValue
         return Array(text.utf8)
+    }
+
+    /// `<bug-7@bugtracker>` for thread `bug-7`: the id of the conversation's
+    /// (never sent) first message, which every mail of it refers to. Nil for
+    /// a thread that is not letters, digits, dots and hyphens, which no
+    /// message-id may hold otherwise.
+    static func threadReference(_ thread: String) -> String? {
+        let allowed = thread.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E }
+        guard !thread.isEmpty, thread.utf8.count <= 100, allowed else { return nil }
+        return "<\(thread)@bugtracker>"
     }
 
     /// `text` split into lines, whatever its line endings were.
