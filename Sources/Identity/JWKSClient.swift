@@ -100,7 +100,7 @@ public final class JWKSClient: VerificationKeySource {
         do {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(2))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
             let body = try await response.body.collect(upTo: 1 << 20)
             guard response.status == .ok else { throw KeysUnavailable("\(url) answered \(response.status.code)") }
             let document = try JSONDecoder().decode(JWKSDocument.self, from: Data(body.readableBytesView))

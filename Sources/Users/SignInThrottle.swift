@@ -18,15 +18,23 @@ public final class SignInThrottle: Sendable {
     private let window: Duration
     private let state = Mutex(State())
 
-    public init(perEmail: Int = 5, perClient: Int = 20, window: Duration = .seconds(900)) {
+    private let clock: @Sendable () -> ContinuousClock.Instant
+
+    /// `now` tells the time (tests move it by hand).
+    public init(
+        perEmail: Int = 5, perClient: Int = 20, window: Duration = .seconds(900),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         self.perEmail = perEmail
         self.perClient = perClient
         self.window = window
+        self.clock = now
     }
 
     /// Seconds until `emailKey` (from `client`) may try again; nil when it may now.
-    func retryAfter(emailKey: String, client: String?, now: ContinuousClock.Instant = .now) -> Int? {
-        state.withLock { state in
+    func retryAfter(emailKey: String, client: String?) -> Int? {
+        let now = clock()
+        return state.withLock { state in
             let waits = [
                 Self.wait(&state.byEmail, emailKey, limit: perEmail, window: window, now: now),
                 client.flatMap { Self.wait(&state.byClient, $0, limit: perClient, window: window, now: now) },
@@ -36,7 +44,8 @@ public final class SignInThrottle: Sendable {
     }
 
     /// Counts a failed sign-in.
-    func recordFailure(emailKey: String, client: String?, now: ContinuousClock.Instant = .now) {
+    func recordFailure(emailKey: String, client: String?) {
+        let now = clock()
         state.withLock { state in
             state.byEmail[emailKey, default: []].append(now)
             if let client { state.byClient[client, default: []].append(now) }

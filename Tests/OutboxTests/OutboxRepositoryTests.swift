@@ -67,10 +67,8 @@ import Testing
             let outbox = SQLiteOutboxRepository(database: database)
             async let woke = outbox.signal.wait(forIDAbove: 0, timeout: .seconds(10))
             try await Task.sleep(for: .milliseconds(50))
-            let start = ContinuousClock.now
             try await append([draft(1)], to: outbox, in: database)
-            #expect(await woke)
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(await woke)  // false had the ten seconds run out first
         }
     }
 
