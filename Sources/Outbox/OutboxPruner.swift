@@ -4,34 +4,24 @@ public import ServiceLifecycle
 
 /// Deletes acknowledged outbox rows once they are older than the retention,
 /// now and then, for as long as the service runs.
-public struct OutboxPruner: Service {
-    private let outbox: any OutboxRepository
+public struct OutboxPruner: Service, CustomStringConvertible {
+    private let pruner: PeriodicPruner
     private let retention: Duration
-    private let interval: Duration
-    private let logger: Logger
 
     /// Prunes every `interval` (by default a tenth of the retention, at
     /// least a second and at most ten minutes).
     public init(outbox: any OutboxRepository, retention: Duration, interval: Duration? = nil, logger: Logger) {
-        self.outbox = outbox
         self.retention = retention
-        self.interval = interval ?? min(max(retention / 10, .seconds(1)), .seconds(600))
-        self.logger = logger
+        self.pruner = PeriodicPruner(
+            what: "relayed outbox rows", interval: interval ?? PeriodicPruner.interval(for: retention), logger: logger
+        ) { now in
+            try await outbox.prune(relayedBefore: now.adding(.zero - retention))
+        }
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let pruned = try await outbox.prune(relayedBefore: Timestamp.now().adding(.zero - retention))
-                if pruned > 0 { logger.info("pruned relayed outbox rows", metadata: ["rows": "\(pruned)"]) }
-            } catch {
-                logger.warning("could not prune the outbox", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        try await pruner.run()
     }
-}
 
-extension OutboxPruner: CustomStringConvertible {
     public var description: String { "OutboxPruner(retention: \(retention))" }
 }

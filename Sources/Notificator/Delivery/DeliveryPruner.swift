@@ -18,21 +18,15 @@ public struct DeliveryPruner: Service {
     public init(deliveries: any DeliveryRepository, retention: Duration, interval: Duration? = nil, batchSize: Int = 500, logger: Logger) {
         self.deliveries = deliveries
         self.retention = retention
-        self.interval = interval ?? min(max(retention / 10, .seconds(1)), .seconds(600))
+        self.interval = interval ?? PeriodicPruner.interval(for: retention)
         self.batchSize = max(1, batchSize)
         self.logger = logger
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let pruned = try await pruneOnce(now: .now())
-                if pruned > 0 { logger.info("pruned finished deliveries", metadata: ["deliveries": "\(pruned)"]) }
-            } catch {
-                logger.warning("could not prune deliveries", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        try await PeriodicPruner(what: "finished deliveries", interval: interval, logger: logger) { now in
+            try await pruneOnce(now: now)
+        }.run()
     }
 
     /// Deletes every delivery that ended before `now` minus the retention,
