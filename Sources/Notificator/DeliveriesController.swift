@@ -22,7 +22,7 @@ struct DeliveriesController: Sendable {
             recipient: query.parameters["recipient"],
             source: query.parameters["source"]
         )
-        return ListResponse(try await deliveries.list(filter: filter, after: query.afterID, limit: query.limit))
+        return ListResponse(try await deliveries.list(filter: filter, after: try query.afterID(), limit: query.limit))
     }
 
     @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> Delivery {

@@ -264,7 +264,7 @@ struct UsersController<Repository: UserRepository>: Sendable {
             let found = try await repository.find(email: email)
             return ListResponse(items: found.map { [$0.seen(by: caller)] } ?? [], nextCursor: nil)
         }
-        let page = try await repository.list(after: query.afterID, limit: query.limit)
+        let page = try await repository.list(after: try query.afterID(), limit: query.limit)
         return ListResponse(Page(items: page.items.map { $0.seen(by: caller) }, nextAfterID: page.nextAfterID))
     }
 

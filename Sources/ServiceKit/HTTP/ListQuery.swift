@@ -5,20 +5,28 @@ public import Hummingbird
 /// 50) and `?cursor=`, checked along with the list's own parameters.
 public struct ListQuery: Sendable {
     public let limit: Int
-    /// The id after which the page starts; 0 for the first page.
-    public let afterID: Int64
+    /// The `cursor` as given; `afterID()` reads an id list's, a list with
+    /// another order reads its own.
+    public let cursor: String?
     /// The query's parameters, for the list's own filters.
     public let parameters: [String: String]
+    /// The values of the parameters that may repeat, in order.
+    private let repeated: [String: [String]]
 
     /// Reads `request`'s query. Throws 400 `invalid_parameter` for a
-    /// parameter not in `filters` (besides limit and cursor), a parameter
-    /// given twice, a bad limit or a cursor this service did not make.
-    public init(_ request: Request, filters: Set<String> = []) throws {
+    /// parameter not in `filters` or `repeatable` (besides limit and
+    /// cursor), a parameter of `filters` given twice, or a bad limit.
+    public init(_ request: Request, filters: Set<String> = [], repeatable: Set<String> = []) throws {
         var parameters: [String: String] = [:]
+        var repeated: [String: [String]] = [:]
         for (name, value) in request.uri.queryParameters {
             let name = String(name)
+            if repeatable.contains(name) {
+                repeated[name, default: []].append(String(value))
+                continue
+            }
             guard name == "limit" || name == "cursor" || filters.contains(name) else {
-                let known = (["limit", "cursor"] + filters.sorted()).joined(separator: ", ")
+                let known = (["limit", "cursor"] + filters.union(repeatable).sorted()).joined(separator: ", ")
                 throw Problem.invalidParameter(name, "is not a parameter of this list (known: \(known))")
             }
             guard parameters[name] == nil else { throw Problem.invalidParameter(name, "is given more than once") }
@@ -32,15 +40,24 @@ public struct ListQuery: Sendable {
         } else {
             self.limit = 50
         }
-        if let cursor = parameters["cursor"] {
-            guard let afterID = ListCursor.decode(cursor) else {
-                throw Problem.invalidParameter("cursor", "is not a cursor this list gave out")
-            }
-            self.afterID = afterID
-        } else {
-            self.afterID = 0
-        }
+        self.cursor = parameters["cursor"]
         self.parameters = parameters
+        self.repeated = repeated
+    }
+
+    /// The id after which a page in id order starts: 0 for the first page,
+    /// 400 `invalid_parameter` for a cursor this service did not make.
+    public func afterID() throws -> Int64 {
+        guard let cursor else { return 0 }
+        guard let afterID = ListCursor.decode(cursor) else {
+            throw Problem.invalidParameter("cursor", "is not a cursor this list gave out")
+        }
+        return afterID
+    }
+
+    /// Every value of the repeatable parameter `name`.
+    public func values(_ name: String) -> [String] {
+        repeated[name] ?? []
     }
 
     /// The positive integer parameter `name`, if given.
