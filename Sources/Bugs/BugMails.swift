@@ -1,96 +1,115 @@
 import Outbox
 import ServiceKit
 
-/// The e-mails bug changes queue, and who gets them. The one place their
-/// words live.
+/// The e-mails bug changes queue, and who gets them: the one place their
+/// words live, and the contract's rules.
 ///
-/// On create: the assignee and the reporter. On a new assignee: the new
-/// assignee. On a status change: the reporter and the assignee. Never two
-/// mails to one address for one change: the reasons are merged into one.
+/// On create, the assignee; on a new assignee, the new assignee; on a status
+/// change, the watchers; on a comment, the watchers, with its text. Never the
+/// person who made the change (someone acting alone on their own bug gets
+/// nothing), never two mails to one address for one change: the reasons are
+/// merged into one. Subjects name the bug (`[#7] Crash when saving a draft`)
+/// and every mail is in the bug's thread (`bug-7`).
 enum BugMails {
     /// Why someone is written to.
-    private enum Reason {
-        case reported
+    enum Reason: Equatable {
+        case filedForYou
         case assigned
         case statusChanged(from: BugStatus, to: BugStatus)
+        case commented(Comment, by: String)
 
         var topic: String {
             switch self {
-            case .reported, .assigned: "bug.created"
+            case .filedForYou: "bug.created"
+            case .assigned: "bug.assigned"
             case .statusChanged: "bug.status_changed"
+            case .commented: "bug.commented"
             }
         }
 
-        var sentence: String {
+        var text: String {
             switch self {
-            case .reported: "You reported it."
-            case .assigned: "It is assigned to you."
+            case .filedForYou: "It was filed and assigned to you."
+            case .assigned: "It is assigned to you now."
             case .statusChanged(let from, let to): "Its status changed from \(from.label) to \(to.label)."
+            case .commented(let comment, let author): "\(author) commented:\n\n\(comment.body)"
             }
         }
     }
 
-    static func created(_ bug: Bug, reporter: UserReference?, assignee: UserReference?) -> [MailDraft] {
-        var reasons: [(UserReference, Reason)] = []
-        if let assignee { reasons.append((assignee, .assigned)) }
-        if let reporter { reasons.append((reporter, .reported)) }
-        return drafts(for: bug, reasons: reasons, headline: "was filed")
+    /// The thread of a bug's mails.
+    static func thread(of bug: Bug) -> String { "bug-\(bug.id)" }
+
+    static func created(_ bug: Bug, actor: Int64?, assignee: UserReference?) -> [MailDraft] {
+        drafts(for: bug, reasons: [assignee.map { ($0, Reason.filedForYou) }].compactMap { $0 }, actor: actor)
     }
 
-    static func changed(before: Bug, after: Bug, reporter: UserReference?, assignee: UserReference?) -> [MailDraft] {
+    /// For a change from `before` to `after` by `actor`, to `watchers` (as
+    /// the change left them) and the new assignee, from the references
+    /// looked up for them; anyone not looked up is skipped.
+    static func changed(before: Bug, after: Bug, actor: Int64?, watchers: [Int64], people: [Int64: UserReference]) -> [MailDraft] {
         var reasons: [(UserReference, Reason)] = []
-        let newAssignee = after.assigneeID != nil && after.assigneeID != before.assigneeID
-        if newAssignee, let assignee, assignee.id == after.assigneeID {
-            reasons.append((assignee, .assigned))
+        if let assignee = after.assigneeID, assignee != before.assigneeID, let person = people[assignee] {
+            reasons.append((person, .assigned))
         }
         if before.status != after.status {
-            let reason = Reason.statusChanged(from: before.status, to: after.status)
-            if let reporter, reporter.id == after.reporterID { reasons.append((reporter, reason)) }
-            if let assignee, assignee.id == after.assigneeID { reasons.append((assignee, reason)) }
+            for watcher in watchers {
+                if let person = people[watcher] { reasons.append((person, .statusChanged(from: before.status, to: after.status))) }
+            }
         }
-        return drafts(for: after, reasons: reasons, headline: "changed")
+        return drafts(for: after, reasons: reasons, actor: actor)
     }
 
-    /// Which users a change must look up to mail: the reporter when the
-    /// status changes, the assignee (after the change) when the status
-    /// changes or the assignee is new.
-    static func recipientsNeeded(before: Bug, after: Bug) -> (reporter: Int64?, assignee: Int64?) {
-        let statusChanged = before.status != after.status
-        let newAssignee = after.assigneeID != nil && after.assigneeID != before.assigneeID
-        return (statusChanged ? after.reporterID : nil, statusChanged || newAssignee ? after.assigneeID : nil)
+    static func commented(
+        _ bug: Bug, comment: Comment, actor: Int64?, watchers: [Int64], people: [Int64: UserReference]
+    ) -> [MailDraft] {
+        let author = actor.map { id in people[id]?.name ?? "User #\(id)" } ?? "The bug tracker"
+        let reasons = watchers.compactMap { watcher in people[watcher].map { ($0, Reason.commented(comment, by: author)) } }
+        return drafts(for: bug, reasons: reasons, actor: actor)
     }
 
-    private static func drafts(for bug: Bug, reasons: [(UserReference, Reason)], headline: String) -> [MailDraft] {
-        // Group by address, case-insensitively, keeping first-seen order.
+    /// Which people a change must look up to mail: the new assignee, and the
+    /// watchers when the status changes.
+    static func peopleNeeded(before: Bug, after: Bug, watchers: [Int64]) -> [Int64] {
+        var needed: [Int64] = []
+        if let assignee = after.assigneeID, assignee != before.assigneeID { needed.append(assignee) }
+        if before.status != after.status { needed += watchers }
+        return needed
+    }
+
+    private static func drafts(for bug: Bug, reasons: [(UserReference, Reason)], actor: Int64?) -> [MailDraft] {
+        // One mail per address (compared case-insensitively), first-seen
+        // order; never to the one who acted.
         var order: [String] = []
         var grouped: [String: (user: UserReference, reasons: [Reason])] = [:]
-        for (user, reason) in reasons {
+        for (user, reason) in reasons where user.id != actor {
             let key = user.email.lowercased()
             if grouped[key] == nil {
                 order.append(key)
                 grouped[key] = (user, [])
             }
-            grouped[key]!.reasons.append(reason)
+            if !grouped[key]!.reasons.contains(reason) { grouped[key]!.reasons.append(reason) }
         }
         return order.map { key in
             let (user, reasons) = grouped[key]!
             let greeting = user.name.map { "Hello \($0)," } ?? "Hello,"
-            let lines = reasons.map(\.sentence).joined(separator: "\n")
+            let lines = reasons.map(\.text).joined(separator: "\n\n")
             return MailDraft(
                 topic: reasons[0].topic,
                 recipient: user.email,
-                subject: "[Bug #\(bug.id)] \(bug.title)",
+                subject: "[#\(bug.id)] \(bug.title)",
                 body: """
                     \(greeting)
 
-                    Bug #\(bug.id) \(headline): \(bug.title)
+                    Bug #\(bug.id): \(bug.title)
                     \(lines)
 
                     Status: \(bug.status.label)
                     Priority: \(bug.priority.rawValue)
 
                     -- The bug tracker
-                    """
+                    """,
+                thread: thread(of: bug)
             )
         }
     }

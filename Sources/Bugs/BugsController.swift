@@ -4,10 +4,12 @@ import Logging
 import ServiceKit
 
 /// The bugs API: `POST /bugs` (and the seed's `POST /create`),
-/// `GET /bugs/{id}`, `GET /bugs`, `PATCH /bugs/{id}`.
+/// `GET /bugs/{id}`, `GET /bugs` (with filters and full-text search),
+/// `PATCH /bugs/{id}`, and a bug's history, `GET /bugs/{id}/events`.
 struct BugsController<Repository: BugRepository>: Sendable {
     let repository: Repository
-    let users: any UsersClient
+    let directory: UserDirectory
+    let idempotency: IdempotencyGate
 
     /// Every route needs a signed-in caller (or a service); who may change
     /// a bug is the handler's to say (its reporter, its assignee, admins).
@@ -18,6 +20,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
             .get("/bugs/:id", access: .signedIn, use: get)
             .get("/bugs", access: .signedIn, use: list)
             .patch("/bugs/:id", access: .signedIn, use: update)
+            .get("/bugs/:id/events", access: .signedIn, use: events)
     }
 
     // MARK: Requests
@@ -26,11 +29,12 @@ struct BugsController<Repository: BugRepository>: Sendable {
         let title: String
         let description: String?
         let priority: BugPriority?
+        let labels: [String]?
         let reporterID: Int64?
         let assigneeID: Int64?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case title, description, priority
+            case title, description, priority, labels
             case reporterID = "reporter_id"
             case assigneeID = "assignee_id"
         }
@@ -41,14 +45,16 @@ struct BugsController<Repository: BugRepository>: Sendable {
             title = try container.decode(String.self, forKey: .title)
             description = try container.decodeIfPresent(String.self, forKey: .description)
             priority = try container.decodeChoiceIfPresent(BugPriority.self, forKey: .priority)
+            labels = try container.decodeIfPresent([String].self, forKey: .labels)
             reporterID = try container.decodeIntegerIfPresent(forKey: .reporterID)
             assigneeID = try container.decodeIntegerIfPresent(forKey: .assigneeID)
         }
 
-        init(title: String, description: String?, priority: BugPriority?, reporterID: Int64?, assigneeID: Int64?) {
+        init(title: String, description: String?, priority: BugPriority?, labels: [String]?, reporterID: Int64?, assigneeID: Int64?) {
             self.title = title
             self.description = description
             self.priority = priority
+            self.labels = labels
             self.reporterID = reporterID
             self.assigneeID = assigneeID
         }
@@ -59,7 +65,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
         let request: CreateRequest
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case bug, description, priority
+            case bug, description, priority, labels
             case reporterID = "reporter_id"
             case assigneeID = "assignee_id"
         }
@@ -71,6 +77,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
                 title: try container.decode(String.self, forKey: .bug),
                 description: try container.decodeIfPresent(String.self, forKey: .description),
                 priority: try container.decodeChoiceIfPresent(BugPriority.self, forKey: .priority),
+                labels: try container.decodeIfPresent([String].self, forKey: .labels),
                 reporterID: try container.decodeIntegerIfPresent(forKey: .reporterID),
                 assigneeID: try container.decodeIntegerIfPresent(forKey: .assigneeID)
             )
@@ -81,7 +88,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
         let changes: BugChanges
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case title, description, priority, status
+            case title, description, priority, status, labels
             case assigneeID = "assignee_id"
         }
 
@@ -89,10 +96,11 @@ struct BugsController<Repository: BugRepository>: Sendable {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             guard !container.allKeys.isEmpty else {
-                throw FieldError(field: "the body", reason: "names no field to change (title, description, priority, status, assignee_id)")
+                throw FieldError(
+                    field: "the body", reason: "names no field to change (title, description, priority, status, labels, assignee_id)")
             }
             // Present and null clears description and assignee_id; the
-            // others cannot be cleared, so null is refused.
+            // others cannot be cleared, so null is refused (labels: []).
             let title = container.contains(.title) ? try container.decode(String.self, forKey: .title) : nil
             let description: String?? =
                 container.contains(.description)
@@ -105,56 +113,91 @@ struct BugsController<Repository: BugRepository>: Sendable {
                 : nil
             let priority = container.contains(.priority) ? try container.decodeChoice(BugPriority.self, forKey: .priority) : nil
             let status = container.contains(.status) ? try container.decodeChoice(BugStatus.self, forKey: .status) : nil
-            changes = try BugChanges(title: title, description: description, priority: priority, status: status, assigneeID: assigneeID)
+            let labels = container.contains(.labels) ? try container.decode([String].self, forKey: .labels) : nil
+            changes = try BugChanges(
+                title: title, description: description, priority: priority, status: status, labels: labels, assigneeID: assigneeID)
         }
     }
 
     // MARK: Handlers
 
-    @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
-        try await create(try await request.decode(as: CreateRequest.self, context: context), context: context)
+    @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        try await create(request, context: context) { try await $0.decode(as: CreateRequest.self, context: context) }
     }
 
-    @Sendable func createFromSeedRoute(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
-        try await create(try await request.decode(as: SeedCreateRequest.self, context: context).request, context: context)
+    @Sendable func createFromSeedRoute(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        try await create(request, context: context) { try await $0.decode(as: SeedCreateRequest.self, context: context).request }
     }
 
-    private func create(_ body: CreateRequest, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
+    private func create(
+        _ request: Request, context: ServiceRequestContext, decode: (Request) async throws -> CreateRequest
+    ) async throws -> Response {
         let caller = try context.caller()
-        // The reporter is the caller; someone else only when an admin (or a
-        // service) says so.
-        if let reporterID = body.reporterID, reporterID != caller.userID, !caller.isAdmin {
-            throw Problem.forbidden(
-                "reporter_id can only be your own id (\(caller.userID.map(String.init) ?? "none")); admins may file for others")
+        return try await idempotency.run(
+            request, context: context, caller: caller,
+            answer: { (bug: Bug) in
+                try StoredResponse.encoding(bug, status: .created, location: "/bugs/\(bug.id)", eTag: Self.eTag(bug))
+            }
+        ) { request, record in
+            let body = try await decode(request)
+            // The reporter is the caller; someone else only when an admin (or
+            // a service) says so.
+            if let reporterID = body.reporterID, reporterID != caller.userID, !caller.isAdmin {
+                throw Problem.forbidden(
+                    "reporter_id can only be your own id (\(caller.userID.map(String.init) ?? "none")); admins may file for others")
+            }
+            let newBug = try NewBug(
+                title: body.title, description: body.description, priority: body.priority, labels: body.labels,
+                reporterID: body.reporterID ?? caller.userID, assigneeID: body.assigneeID
+            )
+            // Both people are checked before anything is stored; the caller
+            // is known from their token.
+            let reporterToCheck = newBug.reporterID == caller.userID ? nil : newBug.reporterID
+            async let reporter = directory.existing(reporterToCheck, field: "reporter_id", context: context)
+            async let assignee = directory.existing(newBug.assigneeID, field: "assignee_id", context: context)
+            let (_, foundAssignee) = try await (reporter, assignee)
+            return try await repository.create(newBug, actor: caller.userID, idempotency: record) { bug in
+                BugMails.created(bug, actor: caller.userID, assignee: foundAssignee)
+            }
         }
-        let newBug = try NewBug(
-            title: body.title, description: body.description, priority: body.priority,
-            reporterID: body.reporterID ?? caller.userID, assigneeID: body.assigneeID
-        )
-        // Both users are checked before anything is stored.
-        async let reporter = existingUser(newBug.reporterID, field: "reporter_id", context: context)
-        async let assignee = existingUser(newBug.assigneeID, field: "assignee_id", context: context)
-        let (foundReporter, foundAssignee) = try await (reporter, assignee)
-        let bug = try await repository.create(newBug) { bug in
-            BugMails.created(bug, reporter: foundReporter, assignee: foundAssignee)
-        }
-        return EditedResponse(status: .created, headers: [.location: "/bugs/\(bug.id)", .eTag: Self.eTag(bug)], response: bug)
     }
 
     @Sendable func get(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
-        let bug = try await existingBug(context)
+        let bug = try await repository.existing(context)
         return EditedResponse(headers: [.eTag: Self.eTag(bug)], response: bug)
     }
 
     @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<Bug> {
-        let query = try ListQuery(request, filters: ["status", "priority", "reporter_id", "assignee_id"])
+        let query = try ListQuery(request, filters: ["status", "priority", "reporter_id", "assignee_id", "q"], repeatable: ["label"])
         let filter = BugFilter(
             status: try query.choice("status", as: BugStatus.self),
             priority: try query.choice("priority", as: BugPriority.self),
             reporterID: try query.id("reporter_id"),
-            assigneeID: try query.id("assignee_id")
+            assigneeID: try query.id("assignee_id"),
+            labels: try Set(query.values("label").map { try Self.labelParameter($0) }).sorted()
         )
-        return ListResponse(try await repository.list(filter: filter, after: query.afterID, limit: query.limit))
+        guard let text = query.parameters["q"] else {
+            return ListResponse(try await repository.list(filter: filter, after: try query.afterID(), limit: query.limit))
+        }
+        let search = try SearchQuery(text)
+        var offset = 0
+        if let cursor = query.cursor {
+            guard let decoded = SearchCursor.decode(cursor, query: search, filter: filter) else {
+                throw Problem.invalidParameter("cursor", "is not a cursor this search gave out")
+            }
+            offset = decoded
+        }
+        let (bugs, more) = try await repository.search(search, filter: filter, offset: offset, limit: query.limit)
+        return ListResponse(
+            items: bugs, nextCursor: more ? SearchCursor.encode(offset: offset + bugs.count, query: search, filter: filter) : nil)
+    }
+
+    private static func labelParameter(_ text: String) throws -> String {
+        do {
+            return try BugFields.label(text, field: "label")
+        } catch let error as FieldError {
+            throw Problem.invalidParameter("label", error.reason)
+        }
     }
 
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
@@ -164,7 +207,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
         // on the newer bug, a few times; with it, the race is the client's 412.
         let caller = try context.caller()
         for _ in 0..<3 {
-            let current = try await existingBug(context)
+            let current = try await repository.existing(context)
             guard caller.isAdmin || (caller.userID != nil && (caller.userID == current.reporterID || caller.userID == current.assigneeID))
             else {
                 throw Problem.forbidden("only the bug's reporter, its assignee or an admin can change it")
@@ -174,17 +217,23 @@ struct BugsController<Repository: BugRepository>: Sendable {
             }
             let preview: Bug
             do {
-                preview = try current.applying(changes, at: .now())
+                preview = try current.applying(changes, at: .now()).bug
             } catch BugRepositoryError.invalidTransition(let from, let to) {
                 throw Self.invalidTransition(from: from, to: to)
             }
-            let needed = BugMails.recipientsNeeded(before: current, after: preview)
-            async let reporter = existingUser(needed.reporter, field: "reporter_id", context: context)
-            async let assignee = existingUser(needed.assignee, field: "assignee_id", context: context)
-            let (foundReporter, foundAssignee) = try await (reporter, assignee)
+            // A new assignee must exist; they and (on a status change) the
+            // watchers are looked up before the write, to be mailed in it.
+            if let assignee = preview.assigneeID, assignee != current.assigneeID {
+                _ = try await directory.existing(assignee, field: "assignee_id", context: context)
+            }
+            let watchers = preview.status != current.status ? try await repository.watchers(of: current.id) : []
+            let people = try await directory.people(
+                BugMails.peopleNeeded(before: current, after: preview, watchers: watchers), context: context)
             do {
-                let bug = try await repository.update(id: current.id, changes: changes, expectedVersion: current.version) { before, after in
-                    BugMails.changed(before: before, after: after, reporter: foundReporter, assignee: foundAssignee)
+                let bug = try await repository.update(
+                    id: current.id, changes: changes, expectedVersion: current.version, actor: caller.userID
+                ) { before, after, watchers in
+                    BugMails.changed(before: before, after: after, actor: caller.userID, watchers: watchers, people: people)
                 }
                 return EditedResponse(headers: [.eTag: Self.eTag(bug)], response: bug)
             } catch BugRepositoryError.versionMismatch(let now) where expected != nil {
@@ -200,32 +249,13 @@ struct BugsController<Repository: BugRepository>: Sendable {
         throw Problem.conflict("edit_conflict", "the bug kept changing while this change was applied; try again")
     }
 
+    @Sendable func events(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<BugEvent> {
+        let query = try ListQuery(request)
+        let bug = try await repository.existing(context)
+        return ListResponse(try await repository.events(of: bug.id, after: try query.afterID(), limit: query.limit))
+    }
+
     // MARK: Helpers
-
-    private func existingBug(_ context: ServiceRequestContext) async throws -> Bug {
-        guard let id = PathID.parse("id", in: context), let bug = try await repository.get(id: id) else {
-            throw Problem.notFound("bug_not_found", "no bug with id \(context.parameters.get("id") ?? "")")
-        }
-        return bug
-    }
-
-    /// The user `id`, checked with the users service: 422 `unknown_user`
-    /// when it does not know them, 503 `users_unavailable` when it cannot say.
-    private func existingUser(_ id: Int64?, field: String, context: ServiceRequestContext) async throws -> UserReference? {
-        guard let id else { return nil }
-        do {
-            guard let user = try await users.user(id: id, identity: context.outgoing) else {
-                throw Problem.unprocessable("unknown_user", "\(field) \(id) is not a user the users service knows")
-            }
-            return user
-        } catch let unavailable as UsersUnavailable {
-            context.logger.warning("users service unavailable", metadata: ["reason": "\(unavailable.reason)"])
-            throw Problem.unavailable(
-                "users_unavailable", "the users service cannot be reached to check \(field); nothing was stored",
-                retryAfterSeconds: unavailable.retryAfterSeconds
-            )
-        }
-    }
 
     private static func invalidTransition(from: BugStatus, to: BugStatus) -> Problem {
         let allowed = from.allowedMoves.map(\.rawValue).sorted().joined(separator: ", ")
@@ -249,6 +279,16 @@ struct BugsController<Repository: BugRepository>: Sendable {
             throw Problem.invalidParameter("If-Match", "must be the ETag of a bug, such as \"3\"")
         }
         return version
+    }
+}
+
+extension BugRepository {
+    /// The bug the route's `:id` names, or 404 `bug_not_found`.
+    func existing(_ context: ServiceRequestContext) async throws -> Bug {
+        guard let id = PathID.parse("id", in: context), let bug = try await get(id: id) else {
+            throw Problem.notFound("bug_not_found", "no bug with id \(context.parameters.get("id") ?? "")")
+        }
+        return bug
     }
 }
 

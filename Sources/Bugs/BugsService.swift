@@ -55,12 +55,13 @@ public enum BugsService {
                     throw OptionError("the bugs service needs --internal-token: it looks people up in the \(users.name) service with it")
                 }
                 let client = HTTPUsersClient(baseURL: usersURL.url(setup), internalToken: token)
+                let users = CachingUsersClient(client)
                 let options = BugsServiceOptions(
                     http: setup.http, internalToken: token,
                     outboxRetention: try setup.options.duration(Outbox.retentionOption.name) ?? .seconds(7 * 86_400),
                     metrics: setup.metrics, keys: usersURL.keys(setup)
                 )
-                let app = buildBugsService(database: try setup.requireDatabase(), users: client, options: options)
+                let app = buildBugsService(database: try setup.requireDatabase(), users: users, options: options)
                 // The client closes after the server has stopped (the group stops its services last first).
                 return [ShutdownAction { await client.shutdown() }, app]
             }
@@ -82,8 +83,19 @@ public func buildBugsService(
 ) -> Application<RouterResponder<ServiceRequestContext>> {
     let outbox = SQLiteOutboxRepository(database: database)
     let bugs = SQLiteBugRepository(database: database, outbox: outbox)
+    let keys = SQLiteIdempotencyStore(database: database)
+    let directory = UserDirectory(users: users)
+    let idempotency = IdempotencyGate(store: keys)
+    let api = RouteCollection(context: ServiceRequestContext.self)
+        .addRoutes(BugsController(repository: bugs, directory: directory, idempotency: idempotency).endpoints)
+        .addRoutes(CommentsController(repository: bugs, directory: directory, idempotency: idempotency).endpoints)
+        .addRoutes(WatchersController(repository: bugs, directory: directory).endpoints)
+    let retention = Duration.seconds(SQLiteIdempotencyStore.lifetimeSeconds)
+    let pruner = PeriodicPruner(what: "idempotency keys", interval: .seconds(600), logger: options.http.logger) { now in
+        try await keys.prune(before: now.adding(.zero - retention))
+    }
     return Outbox.application(
-        api: BugsController(repository: bugs, users: users).endpoints,
+        api: api,
         outbox: outbox,
         openAPIDocument: PackageResources.openapi_json,
         isReady: database.readinessCheck(service: BugsService.name, migrations: BugsService.migrations),
@@ -92,6 +104,7 @@ public func buildBugsService(
         ),
         routes: routes,
         authenticator: BearerAuthenticator(
-            internalToken: InternalToken(options.internalToken), verifier: TokenVerifier(source: options.keys))
+            internalToken: InternalToken(options.internalToken), verifier: TokenVerifier(source: options.keys)),
+        services: [pruner]
     )
 }

@@ -2,22 +2,33 @@ public import Outbox
 public import SQLiteStore
 public import ServiceKit
 
-/// Bugs in the `bugs` table of the bugs service's database.
+/// Bugs, their labels, comments, watchers and history in the bugs
+/// service's database. Every write is one transaction with its history
+/// event, its mails and, for a request with an `Idempotency-Key`, the
+/// answer kept for it; the search index and comment counts follow by
+/// triggers, in the same transaction.
 public struct SQLiteBugRepository: BugRepository {
     private let database: Database
     private let outbox: SQLiteOutboxRepository
     private let clock: @Sendable () -> Timestamp
 
     /// `outbox` must be over the same database: mails are written in the
-    /// change's own transaction. `clock` stamps `created_at` and `updated_at`.
+    /// change's own transaction. `clock` stamps what is written.
     public init(database: Database, outbox: SQLiteOutboxRepository, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.database = database
         self.outbox = outbox
         self.clock = clock
     }
 
-    private static let columns =
-        "id, title, description, status, priority, reporter_id, assignee_id, created_at, updated_at, version"
+    // MARK: Rows
+
+    /// A bug's columns, its labels (comma-joined: a label holds no comma)
+    /// among them, for a query over `bugs`.
+    private static let columns = """
+        bugs.id, bugs.title, bugs.description, bugs.status, bugs.priority, bugs.reporter_id, bugs.assignee_id,
+        bugs.comment_count, bugs.created_at, bugs.updated_at, bugs.version,
+        (SELECT group_concat(label, ',') FROM (SELECT label FROM bug_labels WHERE bug_id = bugs.id ORDER BY label)) AS labels
+        """
 
     private static func bug(_ row: Row) throws -> Bug {
         let id = try row.int64("id")
@@ -27,12 +38,41 @@ public struct SQLiteBugRepository: BugRepository {
         }
         return Bug(
             id: id, title: try row.text("title"), description: try row.optionalText("description"), status: status,
-            priority: priority, reporterID: try row.optionalInt64("reporter_id"), assigneeID: try row.optionalInt64("assignee_id"),
-            createdAt: try row.timestamp("created_at"), updatedAt: try row.timestamp("updated_at"), version: try row.int("version")
+            priority: priority, labels: try row.optionalText("labels").map { $0.split(separator: ",").map(String.init) } ?? [],
+            reporterID: try row.optionalInt64("reporter_id"), assigneeID: try row.optionalInt64("assignee_id"),
+            commentCount: try row.int("comment_count"), createdAt: try row.timestamp("created_at"),
+            updatedAt: try row.timestamp("updated_at"), version: try row.int("version")
         )
     }
 
-    public func create(_ bug: NewBug, mails: @escaping @Sendable (Bug) -> [MailDraft]) async throws -> Bug {
+    private static func comment(_ row: Row) throws -> Comment {
+        Comment(
+            id: try row.int64("id"), bugID: try row.int64("bug_id"), authorID: try row.optionalInt64("author_id"),
+            body: try row.text("body"), createdAt: try row.timestamp("created_at")
+        )
+    }
+
+    private static func event(_ row: Row) throws -> BugEvent {
+        let id = try row.int64("id")
+        guard let kind = BugEvent.Kind(rawValue: try row.text("kind")) else {
+            throw SQLiteError(code: .mismatch, message: "bug event \(id) has an unknown kind")
+        }
+        return BugEvent(
+            id: id, bugID: try row.int64("bug_id"), actorID: try row.optionalInt64("actor_id"), kind: kind,
+            changes: try row.optionalText("changes").map { try FieldChanges(json: $0) }, commentID: try row.optionalInt64("comment_id"),
+            createdAt: try row.timestamp("created_at")
+        )
+    }
+
+    private static func fetchBug(_ id: Int64, on connection: Connection) throws -> Bug? {
+        try connection.queryFirst("SELECT \(columns) FROM bugs WHERE id = ?", [.integer(id)], bug)
+    }
+
+    // MARK: Writes
+
+    public func create(
+        _ bug: NewBug, actor: ActorID, idempotency: IdempotencyRecord<Bug>?, mails: @escaping @Sendable (Bug) -> [MailDraft]
+    ) async throws -> Bug {
         let now = clock()
         return try await outbox.write(at: now) { connection, outbox in
             try connection.execute(
@@ -47,48 +87,35 @@ public struct SQLiteBugRepository: BugRepository {
             )
             let created = Bug(
                 id: connection.lastInsertRowID, title: bug.title, description: bug.description, status: .open,
-                priority: bug.priority, reporterID: bug.reporterID, assigneeID: bug.assigneeID,
+                priority: bug.priority, labels: bug.labels, reporterID: bug.reporterID, assigneeID: bug.assigneeID,
                 createdAt: now, updatedAt: now, version: 1
             )
+            try Self.setLabels(created.labels, of: created.id, on: connection)
+            for watcher in Set([bug.reporterID, bug.assigneeID].compactMap { $0 }) {
+                try Self.watch(created.id, user: watcher, at: now, on: connection)
+            }
+            try Self.addEvent(to: created.id, actor: actor, kind: .created, at: now, on: connection)
             try outbox.append(contentsOf: mails(created))
+            if let idempotency { try Self.keep(idempotency, for: created, at: now, on: connection) }
             return created
         }
-    }
-
-    public func get(id: Int64) async throws -> Bug? {
-        try await database.read { connection in
-            try connection.queryFirst("SELECT \(Self.columns) FROM bugs WHERE id = ?", [.integer(id)], Self.bug)
-        }
-    }
-
-    public func list(filter: BugFilter, after id: Int64, limit: Int) async throws -> Page<Bug> {
-        var conditions = SQLConditions("id > ?", .integer(id))
-        conditions.add("status = ?", filter.status.map { .text($0.rawValue) })
-        conditions.add("priority = ?", filter.priority.map { .text($0.rawValue) })
-        conditions.add("reporter_id = ?", filter.reporterID.map { .integer($0) })
-        conditions.add("assignee_id = ?", filter.assigneeID.map { .integer($0) })
-        let sql = "SELECT \(Self.columns) FROM bugs WHERE \(conditions.sql) ORDER BY id LIMIT ?"
-        let arguments = conditions.arguments + [.integer(Int64(limit) + 1)]
-        let rows = try await database.read { connection in
-            try connection.query(sql, arguments, Self.bug)
-        }
-        return Page(fetched: rows, limit: limit, id: \.id)
     }
 
     public func update(
         id: Int64,
         changes: BugChanges,
         expectedVersion: Int,
-        mails: @escaping @Sendable (_ before: Bug, _ after: Bug) -> [MailDraft]
+        actor: ActorID,
+        mails: @escaping @Sendable (_ before: Bug, _ after: Bug, _ watchers: [Int64]) -> [MailDraft]
     ) async throws -> Bug {
         let now = clock()
         return try await outbox.write(at: now) { connection, outbox in
-            guard let current = try connection.queryFirst("SELECT \(Self.columns) FROM bugs WHERE id = ?", [.integer(id)], Self.bug)
-            else { throw BugRepositoryError.notFound(id) }
+            guard let current = try Self.fetchBug(id, on: connection) else { throw BugRepositoryError.notFound(id) }
             guard current.version == expectedVersion else {
                 throw BugRepositoryError.versionMismatch(current: current.version)
             }
-            let updated = try current.applying(changes, at: now)
+            let (updated, changed) = try current.applying(changes, at: now)
+            guard !changed.isEmpty else { return current }
             try connection.execute(
                 """
                 UPDATE bugs SET title = ?, description = ?, status = ?, priority = ?, assignee_id = ?, updated_at = ?, version = ?
@@ -100,8 +127,231 @@ public struct SQLiteBugRepository: BugRepository {
                     .integer(Int64(updated.version)), .integer(id),
                 ]
             )
-            try outbox.append(contentsOf: mails(current, updated))
+            if updated.labels != current.labels {
+                try connection.execute("DELETE FROM bug_labels WHERE bug_id = ?", [.integer(id)])
+                try Self.setLabels(updated.labels, of: id, on: connection)
+            }
+            if let assignee = updated.assigneeID, assignee != current.assigneeID {
+                try Self.watch(id, user: assignee, at: now, on: connection)
+            }
+            try Self.addEvent(to: id, actor: actor, kind: .changed, changes: changed, at: now, on: connection)
+            try outbox.append(contentsOf: mails(current, updated, try Self.watchers(of: id, on: connection)))
             return updated
+        }
+    }
+
+    public func addComment(
+        _ body: CommentBody, to bugID: Int64, author: ActorID, idempotency: IdempotencyRecord<Comment>?,
+        mails: @escaping @Sendable (_ bug: Bug, _ comment: Comment, _ watchers: [Int64]) -> [MailDraft]
+    ) async throws -> Comment {
+        let now = clock()
+        return try await outbox.write(at: now) { connection, outbox in
+            try connection.execute(
+                "INSERT INTO comments (bug_id, author_id, body, created_at) SELECT id, ?, ?, ? FROM bugs WHERE id = ?",
+                [SQLiteValue(author), .text(body.text), now.sqliteValue, .integer(bugID)]
+            )
+            guard connection.changes == 1 else { throw BugRepositoryError.notFound(bugID) }
+            let comment = Comment(id: connection.lastInsertRowID, bugID: bugID, authorID: author, body: body.text, createdAt: now)
+            if let author { try Self.watch(bugID, user: author, at: now, on: connection) }
+            try Self.addEvent(to: bugID, actor: author, kind: .commented, commentID: comment.id, at: now, on: connection)
+            guard let bug = try Self.fetchBug(bugID, on: connection) else { throw BugRepositoryError.notFound(bugID) }
+            try outbox.append(contentsOf: mails(bug, comment, try Self.watchers(of: bugID, on: connection)))
+            if let idempotency { try Self.keep(idempotency, for: comment, at: now, on: connection) }
+            return comment
+        }
+    }
+
+    public func setWatching(_ watching: Bool, user userID: Int64, bug bugID: Int64) async throws {
+        let now = clock()
+        try await database.write { connection in
+            guard try connection.queryFirst("SELECT 1 FROM bugs WHERE id = ?", [.integer(bugID)], { _ in true }) != nil else {
+                throw BugRepositoryError.notFound(bugID)
+            }
+            if watching {
+                try Self.watch(bugID, user: userID, at: now, on: connection)
+            } else {
+                try connection.execute("DELETE FROM watchers WHERE bug_id = ? AND user_id = ?", [.integer(bugID), .integer(userID)])
+            }
+        }
+    }
+
+    private static func setLabels(_ labels: [String], of bugID: Int64, on connection: Connection) throws {
+        for label in labels {
+            try connection.execute("INSERT INTO bug_labels (bug_id, label) VALUES (?, ?)", [.integer(bugID), .text(label)])
+        }
+    }
+
+    private static func watch(_ bugID: Int64, user: Int64, at time: Timestamp, on connection: Connection) throws {
+        try connection.execute(
+            "INSERT INTO watchers (bug_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [.integer(bugID), .integer(user), time.sqliteValue]
+        )
+    }
+
+    private static func addEvent(
+        to bugID: Int64, actor: ActorID, kind: BugEvent.Kind, changes: FieldChanges? = nil, commentID: Int64? = nil,
+        at time: Timestamp, on connection: Connection
+    ) throws {
+        try connection.execute(
+            "INSERT INTO bug_events (bug_id, actor_id, kind, changes, comment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .integer(bugID), SQLiteValue(actor), .text(kind.rawValue), SQLiteValue(try changes?.json()), SQLiteValue(commentID),
+                time.sqliteValue,
+            ]
+        )
+    }
+
+    private static func watchers(of bugID: Int64, on connection: Connection) throws -> [Int64] {
+        try connection.query("SELECT user_id FROM watchers WHERE bug_id = ? ORDER BY user_id", [.integer(bugID)]) { $0.int64(0) }
+    }
+
+    /// Keeps the answer for `record`'s key; a key kept already (by a write
+    /// that committed first) rolls this write back.
+    private static func keep<Value>(_ record: IdempotencyRecord<Value>, for value: Value, at time: Timestamp, on connection: Connection)
+        throws
+    {
+        let response = try record.response(value)
+        try connection.execute(
+            """
+            INSERT INTO idempotency_keys (caller, key, request_hash, status, location, etag, body, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (caller, key) DO UPDATE SET
+                request_hash = excluded.request_hash, status = excluded.status, location = excluded.location,
+                etag = excluded.etag, body = excluded.body, created_at = excluded.created_at
+            WHERE idempotency_keys.created_at < ?
+            """,
+            [
+                .text(record.request.caller), .text(record.request.key), .text(record.request.fingerprint),
+                .integer(Int64(response.status)), SQLiteValue(response.location), SQLiteValue(response.eTag), .text(response.body),
+                time.sqliteValue, time.adding(.seconds(-SQLiteIdempotencyStore.lifetimeSeconds)).sqliteValue,
+            ]
+        )
+        // Nothing inserted or replaced: a live answer holds the key.
+        guard connection.changes == 1 else { throw BugRepositoryError.idempotencyKeyTaken }
+    }
+
+    // MARK: Reads
+
+    public func get(id: Int64) async throws -> Bug? {
+        try await database.read { connection in try Self.fetchBug(id, on: connection) }
+    }
+
+    /// The filter as conditions on `bugs`; each label through its index.
+    private static func conditions(_ filter: BugFilter, into conditions: inout SQLConditions) {
+        conditions.add("bugs.status = ?", filter.status.map { .text($0.rawValue) })
+        conditions.add("bugs.priority = ?", filter.priority.map { .text($0.rawValue) })
+        conditions.add("bugs.reporter_id = ?", filter.reporterID.map { .integer($0) })
+        conditions.add("bugs.assignee_id = ?", filter.assigneeID.map { .integer($0) })
+        for label in filter.labels {
+            conditions.add("bugs.id IN (SELECT bug_id FROM bug_labels WHERE label = ?)", .text(label))
+        }
+    }
+
+    public func list(filter: BugFilter, after id: Int64, limit: Int) async throws -> Page<Bug> {
+        var conditions = SQLConditions("bugs.id > ?", .integer(id))
+        Self.conditions(filter, into: &conditions)
+        let sql = "SELECT \(Self.columns) FROM bugs WHERE \(conditions.sql) ORDER BY bugs.id LIMIT ?"
+        let arguments = conditions.arguments + [.integer(Int64(limit) + 1)]
+        let rows = try await database.read { connection in
+            try connection.query(sql, arguments, Self.bug)
+        }
+        return Page(fetched: rows, limit: limit, id: \.id)
+    }
+
+    /// Title words weigh most, then the description's, then the comments'.
+    static let rank = "bm25(bug_search, 8.0, 2.0, 1.0)"
+
+    public func search(_ query: SearchQuery, filter: BugFilter, offset: Int, limit: Int) async throws -> (bugs: [Bug], more: Bool) {
+        var conditions = SQLConditions("bug_search MATCH ?", .text(query.expression))
+        Self.conditions(filter, into: &conditions)
+        let sql = """
+            SELECT \(Self.columns) FROM bug_search JOIN bugs ON bugs.id = bug_search.rowid
+            WHERE \(conditions.sql) ORDER BY \(Self.rank), bugs.id LIMIT ? OFFSET ?
+            """
+        let arguments = conditions.arguments + [.integer(Int64(limit) + 1), .integer(Int64(offset))]
+        let rows = try await database.read { connection in
+            try connection.query(sql, arguments, Self.bug)
+        }
+        return (Array(rows.prefix(limit)), rows.count > limit)
+    }
+
+    public func comment(id: Int64, of bugID: Int64) async throws -> Comment? {
+        try await database.read { connection in
+            try connection.queryFirst(
+                "SELECT id, bug_id, author_id, body, created_at FROM comments WHERE id = ? AND bug_id = ?",
+                [.integer(id), .integer(bugID)],
+                Self.comment)
+        }
+    }
+
+    public func comments(of bugID: Int64, after id: Int64, limit: Int) async throws -> Page<Comment> {
+        let rows = try await database.read { connection in
+            try connection.query(
+                "SELECT id, bug_id, author_id, body, created_at FROM comments WHERE bug_id = ? AND id > ? ORDER BY id LIMIT ?",
+                [.integer(bugID), .integer(id), .integer(Int64(limit) + 1)], Self.comment)
+        }
+        return Page(fetched: rows, limit: limit, id: \.id)
+    }
+
+    public func events(of bugID: Int64, after id: Int64, limit: Int) async throws -> Page<BugEvent> {
+        let rows = try await database.read { connection in
+            try connection.query(
+                """
+                SELECT id, bug_id, actor_id, kind, changes, comment_id, created_at FROM bug_events
+                WHERE bug_id = ? AND id > ? ORDER BY id LIMIT ?
+                """,
+                [.integer(bugID), .integer(id), .integer(Int64(limit) + 1)], Self.event)
+        }
+        return Page(fetched: rows, limit: limit, id: \.id)
+    }
+
+    public func watchers(of bugID: Int64) async throws -> [Int64] {
+        try await database.read { connection in try Self.watchers(of: bugID, on: connection) }
+    }
+}
+
+/// The answers kept for `Idempotency-Key`s, in the bugs service's database.
+public struct SQLiteIdempotencyStore: IdempotencyStore {
+    /// How long an answer is kept: 24 hours.
+    public static let lifetimeSeconds: Int64 = 86_400
+
+    private let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func find(caller: String, key: String, since time: Timestamp) async throws -> (fingerprint: String, response: StoredResponse)? {
+        try await database.read { connection in
+            try connection.queryFirst(
+                """
+                SELECT request_hash, status, location, etag, body FROM idempotency_keys
+                WHERE caller = ? AND key = ? AND created_at >= ?
+                """,
+                [.text(caller), .text(key), time.sqliteValue]
+            ) { row in
+                (
+                    try row.text("request_hash"),
+                    StoredResponse(
+                        status: try row.int("status"), location: try row.optionalText("location"), eTag: try row.optionalText("etag"),
+                        body: try row.text("body"))
+                )
+            }
+        }
+    }
+
+    /// In batches of 500, each its own short write.
+    public func prune(before time: Timestamp) async throws -> Int {
+        var total = 0
+        while true {
+            let pruned = try await database.write { connection in
+                try connection.execute(
+                    "DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys WHERE created_at < ? LIMIT 500)",
+                    [time.sqliteValue])
+                return connection.changes
+            }
+            total += pruned
+            if pruned < 500 { return total }
         }
     }
 }

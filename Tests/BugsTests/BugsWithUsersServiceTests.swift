@@ -57,7 +57,7 @@ import Users
                 let filed = try await client.post("/bugs", json: #"{"title": "Crash", "reporter_id": 1, "assignee_id": 2}"#)
                 #expect(filed.status == .created)
                 let recipients = try await database.read { try $0.query("SELECT recipient FROM outbox ORDER BY id") { $0.text(0) } }
-                #expect(recipients == ["bob@example.com", "ann@example.com"])
+                #expect(recipients == ["bob@example.com"])
                 let unknown = try await client.post("/bugs", json: #"{"title": "Crash", "reporter_id": 7}"#)
                 #expect(unknown.status == .unprocessableContent)
                 #expect(try unknown.problemCode() == "unknown_user")

@@ -1,4 +1,5 @@
 import EmbeddedMigrations
+import Foundation
 import Outbox
 import SQLiteStore
 import ServiceKit
@@ -7,90 +8,140 @@ import Testing
 
 @testable import Bugs
 
-// Swift Testing has a `Bug` trait too.
+// Swift Testing has a `Bug` trait and a `Comment` too.
 typealias Bug = Bugs.Bug
+typealias Comment = Bugs.Comment
 
 @Suite struct SQLiteBugRepositoryTests {
     struct Fixture {
         let bugs: SQLiteBugRepository
         let outbox: SQLiteOutboxRepository
+        let database: Database
+
+        /// Files `bug` as user 1, without mail.
+        @discardableResult
+        func file(_ bug: NewBug, actor: Int64? = 1) async throws -> Bug {
+            try await bugs.create(bug, actor: actor, idempotency: nil) { _ in [] }
+        }
+
+        func change(_ bug: Bug, _ changes: BugChanges, actor: Int64? = 1) async throws -> Bug {
+            try await bugs.update(id: bug.id, changes: changes, expectedVersion: bug.version, actor: actor) { _, _, _ in [] }
+        }
+
+        @discardableResult
+        func comment(_ text: String, on bugID: Int64, by author: Int64? = 1) async throws -> Comment {
+            try await bugs.addComment(try CommentBody(text), to: bugID, author: author, idempotency: nil) { _, _, _ in [] }
+        }
+
+        func count(_ table: String) async throws -> Int {
+            try await database.read { try $0.queryFirst("SELECT count(*) FROM \(table)") { $0.int(0) } ?? -1 }
+        }
     }
 
     func withRepository(_ body: (Fixture) async throws -> Void) async throws {
         try await withMigratedDatabase("bugs") { database in
             let outbox = SQLiteOutboxRepository(database: database)
             let clock = TestClock()
-            try await body(Fixture(bugs: SQLiteBugRepository(database: database, outbox: outbox, clock: clock.now), outbox: outbox))
+            try await body(
+                Fixture(bugs: SQLiteBugRepository(database: database, outbox: outbox, clock: clock.now), outbox: outbox, database: database)
+            )
         }
     }
 
-    let noMail: @Sendable (Bug) -> [MailDraft] = { _ in [] }
-    let noChangeMail: @Sendable (Bug, Bug) -> [MailDraft] = { _, _ in [] }
-
-    func newBug(_ title: String = "Crash on save", priority: BugPriority? = nil, reporter: Int64? = 1, assignee: Int64? = 2) throws
-        -> NewBug
-    {
-        try NewBug(title: title, description: "Steps:\n1. save", priority: priority, reporterID: reporter, assigneeID: assignee)
+    func newBug(
+        _ title: String = "Crash on save", description: String? = "Steps:\n1. save", priority: BugPriority? = nil,
+        labels: [String]? = nil, reporter: Int64? = 1, assignee: Int64? = 2
+    ) throws -> NewBug {
+        try NewBug(title: title, description: description, priority: priority, labels: labels, reporterID: reporter, assigneeID: assignee)
     }
 
-    @Test func createStartsOpenAtVersionOneWithItsMails() async throws {
+    // MARK: Bugs
+
+    @Test func createStartsOpenAtVersionOneWithItsMailsEventAndWatchers() async throws {
         try await withRepository { fixture in
-            let bug = try await fixture.bugs.create(try newBug(priority: .high)) { bug in
-                [MailDraft(topic: "bug.created", recipient: "a@example.com", subject: "#\(bug.id)", body: bug.title)]
+            let bug = try await fixture.bugs.create(try newBug(priority: .high, labels: ["UI", "crash", "ui"]), actor: 1, idempotency: nil)
+            {
+                bug in
+                [
+                    MailDraft(
+                        topic: "bug.created", recipient: "a@example.com", subject: "#\(bug.id)", body: bug.title, thread: "bug-\(bug.id)")
+                ]
             }
-            #expect(bug.status == .open && bug.version == 1 && bug.priority == .high)
+            #expect(bug.status == .open && bug.version == 1 && bug.priority == .high && bug.commentCount == 0)
+            #expect(bug.labels == ["crash", "ui"])
             #expect(bug.createdAt == bug.updatedAt)
             #expect(try await fixture.bugs.get(id: bug.id) == bug)
             let mails = try await fixture.outbox.messages(after: 0, limit: 10)
-            #expect(mails.map(\.subject) == ["#1"])
+            #expect(mails.map(\.subject) == ["#1"] && mails.map(\.thread) == ["bug-1"])
+            #expect(try await fixture.bugs.watchers(of: bug.id) == [1, 2])
+            let events = try await fixture.bugs.events(of: bug.id, after: 0, limit: 10).items
+            #expect(events.map(\.kind) == [.created] && events[0].actorID == 1 && events[0].changes == nil)
         }
     }
 
-    @Test func updateBumpsTheVersionAndQueuesMailsFromBeforeAndAfter() async throws {
+    @Test func updateBumpsTheVersionRecordsEachChangedFieldAndQueuesMails() async throws {
         try await withRepository { fixture in
-            let bug = try await fixture.bugs.create(try newBug(), mails: noMail)
+            let bug = try await fixture.file(try newBug(labels: ["crash"]))
             let updated = try await fixture.bugs.update(
-                id: bug.id, changes: try BugChanges(status: .inProgress, assigneeID: .some(nil)), expectedVersion: 1
-            ) { before, after in
+                id: bug.id, changes: try BugChanges(status: .inProgress, labels: ["crash", "ui"], assigneeID: .some(3)),
+                expectedVersion: 1, actor: 2
+            ) { before, after, watchers in
                 [
                     MailDraft(
-                        topic: "bug.status", recipient: "r@example.com", subject: "\(before.status.rawValue)→\(after.status.rawValue)",
-                        body: "")
+                        topic: "bug.status", recipient: "r@example.com",
+                        subject: "\(before.status.rawValue)→\(after.status.rawValue) \(watchers)", body: "")
                 ]
             }
-            #expect(updated.version == 2 && updated.status == .inProgress && updated.assigneeID == nil)
+            #expect(updated.version == 2 && updated.status == .inProgress && updated.assigneeID == 3 && updated.labels == ["crash", "ui"])
             #expect(updated.updatedAt > bug.updatedAt && updated.createdAt == bug.createdAt)
             #expect(try await fixture.bugs.get(id: bug.id) == updated)
-            #expect(try await fixture.outbox.messages(after: 0, limit: 10).map(\.subject) == ["open→in_progress"])
+            // The new assignee watches, and the mails were made knowing it.
+            #expect(try await fixture.outbox.messages(after: 0, limit: 10).map(\.subject) == ["open→in_progress [1, 2, 3]"])
+            let changed = try #require(try await fixture.bugs.events(of: bug.id, after: 0, limit: 10).items.last)
+            #expect(changed.kind == .changed && changed.actorID == 2)
+            let json = String(decoding: try OrderedJSONEncoder().encode(changed.changes), as: UTF8.self)
+            #expect(json == #"{"status":["open","in_progress"],"labels":[["crash"],["crash","ui"]],"assignee_id":[2,3]}"#)
+        }
+    }
+
+    @Test func aChangeThatChangesNothingWritesNothing() async throws {
+        try await withRepository { fixture in
+            let bug = try await fixture.file(try newBug(labels: ["ui"]))
+            let same = try await fixture.bugs.update(
+                id: bug.id, changes: try BugChanges(title: "  Crash on save ", status: .open, labels: ["UI"], assigneeID: .some(2)),
+                expectedVersion: 1, actor: 1
+            ) { _, _, _ in [MailDraft(topic: "t", recipient: "r@example.com", subject: "s", body: "b")] }
+            #expect(same == bug)
+            #expect(try await fixture.count("bug_events") == 1)
+            #expect(try await fixture.outbox.messages(after: 0, limit: 10).isEmpty)
         }
     }
 
     @Test func aStaleVersionChangesNothingAndQueuesNothing() async throws {
         try await withRepository { fixture in
-            let bug = try await fixture.bugs.create(try newBug(), mails: noMail)
-            _ = try await fixture.bugs.update(
-                id: bug.id, changes: try BugChanges(title: "New title"), expectedVersion: 1, mails: noChangeMail)
+            let bug = try await fixture.file(try newBug())
+            _ = try await fixture.change(bug, try BugChanges(title: "New title"))
             await #expect(throws: BugRepositoryError.versionMismatch(current: 2)) {
-                try await fixture.bugs.update(id: bug.id, changes: try BugChanges(title: "Stale"), expectedVersion: 1) { _, _ in
+                try await fixture.bugs.update(id: bug.id, changes: try BugChanges(title: "Stale"), expectedVersion: 1, actor: 1) {
+                    _, _, _ in
                     [MailDraft(topic: "t", recipient: "r@example.com", subject: "s", body: "b")]
                 }
             }
             #expect(try await fixture.bugs.get(id: bug.id)?.title == "New title")
             #expect(try await fixture.outbox.messages(after: 0, limit: 10).isEmpty)
+            #expect(try await fixture.count("bug_events") == 2)
         }
     }
 
     @Test func forbiddenMovesAreRefused() async throws {
         try await withRepository { fixture in
-            let bug = try await fixture.bugs.create(try newBug(), mails: noMail)
-            let closed = try await fixture.bugs.update(
-                id: bug.id, changes: try BugChanges(status: .closed), expectedVersion: 1, mails: noChangeMail)
+            let bug = try await fixture.file(try newBug())
+            let closed = try await fixture.change(bug, try BugChanges(status: .closed))
             await #expect(throws: BugRepositoryError.invalidTransition(from: .closed, to: .resolved)) {
-                try await fixture.bugs.update(
-                    id: bug.id, changes: try BugChanges(status: .resolved), expectedVersion: closed.version, mails: noChangeMail)
+                try await fixture.change(closed, try BugChanges(status: .resolved))
             }
             await #expect(throws: BugRepositoryError.notFound(99)) {
-                try await fixture.bugs.update(id: 99, changes: try BugChanges(title: "x"), expectedVersion: 1, mails: noChangeMail)
+                try await fixture.bugs.update(id: 99, changes: try BugChanges(title: "x"), expectedVersion: 1, actor: 1) { _, _, _ in [] }
             }
         }
     }
@@ -98,12 +149,10 @@ typealias Bug = Bugs.Bug
     @Test func listFiltersCombineWithAndAndPage() async throws {
         try await withRepository { fixture in
             for index in 1...9 {
-                _ = try await fixture.bugs.create(
+                try await fixture.file(
                     try newBug(
-                        "Bug \(index)", priority: index % 3 == 0 ? .urgent : .low, reporter: Int64(index % 2 + 1),
-                        assignee: index > 6 ? nil : 5),
-                    mails: noMail
-                )
+                        "Bug \(index)", priority: index % 3 == 0 ? .urgent : .low, labels: index % 2 == 0 ? ["even", "ui"] : ["ui"],
+                        reporter: Int64(index % 2 + 1), assignee: index > 6 ? nil : 5))
             }
             let urgent = try await fixture.bugs.list(filter: BugFilter(priority: .urgent), after: 0, limit: 50)
             #expect(urgent.items.map(\.id) == [3, 6, 9])
@@ -114,6 +163,12 @@ typealias Bug = Bugs.Bug
             let rest = try await fixture.bugs.list(filter: BugFilter(status: .open, assigneeID: 5), after: 4, limit: 4)
             #expect(rest.items.map(\.id) == [5, 6] && rest.nextAfterID == nil)
             #expect(try await fixture.bugs.list(filter: BugFilter(status: .closed), after: 0, limit: 50).items.isEmpty)
+            // Labels: every one named.
+            let even = try await fixture.bugs.list(filter: BugFilter(labels: ["even", "ui"]), after: 0, limit: 50)
+            #expect(even.items.map(\.id) == [2, 4, 6, 8] && even.items.allSatisfy { $0.labels == ["even", "ui"] })
+            let evenUrgent = try await fixture.bugs.list(filter: BugFilter(priority: .urgent, labels: ["even"]), after: 0, limit: 50)
+            #expect(evenUrgent.items.map(\.id) == [6])
+            #expect(try await fixture.bugs.list(filter: BugFilter(labels: ["ui", "none"]), after: 0, limit: 50).items.isEmpty)
         }
     }
 
@@ -121,16 +176,184 @@ typealias Bug = Bugs.Bug
         try await withRepository { fixture in
             let title = String(repeating: "🐛", count: 200)
             let description = String(repeating: "ü\n", count: 10_000)
-            let bug = try await fixture.bugs.create(try newBug(title).withDescription(description), mails: noMail)
+            let labels = (1...20).map { "label-\($0)." + String(repeating: "x", count: 40) }
+            let bug = try await fixture.file(try newBug(title, description: description, labels: labels))
             let stored = try #require(try await fixture.bugs.get(id: bug.id))
-            #expect(stored.title == title && stored.description == description)
+            #expect(stored.title == title && stored.description == description && stored.labels == labels.sorted())
         }
     }
-}
 
-extension NewBug {
-    func withDescription(_ description: String) throws -> NewBug {
-        try NewBug(title: title, description: description, priority: priority, reporterID: reporterID, assigneeID: assigneeID)
+    // MARK: Comments, watchers, history
+
+    @Test func aCommentCountsIsAnEventAndMakesItsAuthorAWatcher() async throws {
+        try await withRepository { fixture in
+            let bug = try await fixture.file(try newBug())
+            let comment = try await fixture.bugs.addComment(
+                try CommentBody("  It crashes for me too.\n"), to: bug.id, author: 7, idempotency: nil
+            ) {
+                bug, comment, watchers in
+                [
+                    MailDraft(
+                        topic: "bug.commented", recipient: "w@example.com", subject: "\(bug.commentCount) \(watchers)", body: comment.body)
+                ]
+            }
+            #expect(comment.body == "It crashes for me too." && comment.authorID == 7 && comment.bugID == bug.id)
+            #expect(try await fixture.bugs.get(id: bug.id)?.commentCount == 1)
+            #expect(try await fixture.bugs.get(id: bug.id)?.version == 1)  // a comment is not a change of the bug
+            #expect(try await fixture.outbox.messages(after: 0, limit: 10).map(\.subject) == ["1 [1, 2, 7]"])
+            #expect(try await fixture.bugs.comment(id: comment.id, of: bug.id) == comment)
+            #expect(try await fixture.bugs.comment(id: comment.id, of: 99) == nil)
+            let events = try await fixture.bugs.events(of: bug.id, after: 0, limit: 10).items
+            #expect(events.map(\.kind) == [.created, .commented] && events[1].commentID == comment.id && events[1].actorID == 7)
+            await #expect(throws: BugRepositoryError.notFound(99)) { try await fixture.comment("x", on: 99) }
+            #expect(try await fixture.count("comments") == 1)
+        }
+    }
+
+    @Test func aThousandCommentsListInPagesOldestFirst() async throws {
+        try await withRepository { fixture in
+            let bug = try await fixture.file(try newBug())
+            try await fixture.database.write { connection in
+                for index in 1...1000 {
+                    try connection.execute(
+                        "INSERT INTO comments (bug_id, author_id, body, created_at) VALUES (?, ?, ?, ?)",
+                        [.integer(bug.id), .integer(Int64(index % 5 + 1)), .text("comment \(index)"), Timestamp.now().sqliteValue])
+                }
+            }
+            var seen: [String] = []
+            var after: Int64 = 0
+            var pages = 0
+            while true {
+                let page = try await fixture.bugs.comments(of: bug.id, after: after, limit: 100)
+                seen += page.items.map(\.body)
+                pages += 1
+                guard let next = page.nextAfterID else { break }
+                after = next
+            }
+            #expect(pages == 10)
+            #expect(seen == (1...1000).map { "comment \($0)" })
+            #expect(try await fixture.bugs.get(id: bug.id)?.commentCount == 1000)
+        }
+    }
+
+    @Test func watchingIsIdempotentBothWays() async throws {
+        try await withRepository { fixture in
+            let bug = try await fixture.file(try newBug(reporter: 1, assignee: nil))
+            try await fixture.bugs.setWatching(true, user: 4, bug: bug.id)
+            try await fixture.bugs.setWatching(true, user: 4, bug: bug.id)
+            #expect(try await fixture.bugs.watchers(of: bug.id) == [1, 4])
+            try await fixture.bugs.setWatching(false, user: 1, bug: bug.id)
+            try await fixture.bugs.setWatching(false, user: 1, bug: bug.id)
+            #expect(try await fixture.bugs.watchers(of: bug.id) == [4])
+            await #expect(throws: BugRepositoryError.notFound(99)) { try await fixture.bugs.setWatching(true, user: 4, bug: 99) }
+        }
+    }
+
+    // MARK: Search
+
+    @Test func searchRanksTitleOverDescriptionOverCommentsAndPages() async throws {
+        try await withRepository { fixture in
+            let inComment = try await fixture.file(try newBug("Slow start", description: nil))
+            try await fixture.comment("The parser fails on an empty file", on: inComment.id)
+            let inDescription = try await fixture.file(try newBug("Editor freeze", description: "the parser loops forever"))
+            let inTitle = try await fixture.file(try newBug("Parser crash", description: nil))
+            _ = try await fixture.file(try newBug("Unrelated", description: "nothing to see"))
+            let found = try await fixture.bugs.search(try SearchQuery("parser"), filter: BugFilter(), offset: 0, limit: 10)
+            #expect(found.bugs.map(\.id) == [inTitle.id, inDescription.id, inComment.id] && !found.more)
+            // Paged in the same order.
+            let first = try await fixture.bugs.search(try SearchQuery("parser"), filter: BugFilter(), offset: 0, limit: 2)
+            let second = try await fixture.bugs.search(try SearchQuery("parser"), filter: BugFilter(), offset: 2, limit: 2)
+            #expect(first.bugs.map(\.id) == [inTitle.id, inDescription.id] && first.more)
+            #expect(second.bugs.map(\.id) == [inComment.id] && !second.more)
+            // Words from different fields, a phrase, a prefix, accents folded; filters too.
+            #expect(
+                try await fixture.bugs.search(try SearchQuery("slow empty"), filter: BugFilter(), offset: 0, limit: 10).bugs.map(\.id) == [
+                    inComment.id
+                ])
+            #expect(
+                try await fixture.bugs.search(try SearchQuery(#""parser loops""#), filter: BugFilter(), offset: 0, limit: 10).bugs.map(\.id)
+                    == [inDescription.id])
+            #expect(try await fixture.bugs.search(try SearchQuery("pars*"), filter: BugFilter(), offset: 0, limit: 10).bugs.count == 3)
+            #expect(try await fixture.bugs.search(try SearchQuery("PÀRSER"), filter: BugFilter(), offset: 0, limit: 10).bugs.count == 3)
+            let filtered = try await fixture.bugs.search(
+                try SearchQuery("parser"), filter: BugFilter(status: .closed), offset: 0, limit: 10)
+            #expect(filtered.bugs.isEmpty)
+        }
+    }
+
+    @Test func theSearchIndexFollowsEveryWrite() async throws {
+        try await withRepository { fixture in
+            let bug = try await fixture.file(try newBug("Crash", description: nil))
+            func ids(_ text: String) async throws -> [Int64] {
+                try await fixture.bugs.search(try SearchQuery(text), filter: BugFilter(), offset: 0, limit: 10).bugs.map(\.id)
+            }
+            #expect(try await ids("crash") == [bug.id])
+            let renamed = try await fixture.change(bug, try BugChanges(title: "Freeze", description: .some("on startup")))
+            #expect(try await ids("crash").isEmpty)
+            #expect(try await ids("freeze startup") == [bug.id])
+            _ = try await fixture.change(renamed, try BugChanges(status: .resolved))
+            #expect(try await ids("freeze") == [bug.id])
+            try await fixture.comment("seen with zebras", on: bug.id)
+            try await fixture.comment("and giraffes", on: bug.id)
+            #expect(try await ids("zebras giraffes freeze") == [bug.id])
+        }
+    }
+
+    @Test func searchAndEveryFilterUseAnIndex() async throws {
+        try await withRepository { fixture in
+            try await fixture.file(try newBug(labels: ["ui"]))
+            func plan(_ sql: String) async throws -> String {
+                try await fixture.database.read { connection in
+                    try connection.query("EXPLAIN QUERY PLAN " + sql) { try $0.text("detail") }.joined(separator: "\n")
+                }
+            }
+            let filters = [
+                ("bugs.status = 'open'", "bugs_status"), ("bugs.priority = 'high'", "bugs_priority"),
+                ("bugs.reporter_id = 1", "bugs_reporter"), ("bugs.assignee_id = 2", "bugs_assignee"),
+                ("bugs.id IN (SELECT bug_id FROM bug_labels WHERE label = 'ui')", "bug_labels_label"),
+            ]
+            for (filter, index) in filters {
+                let text = try await plan("SELECT bugs.id FROM bugs WHERE bugs.id > 0 AND \(filter) ORDER BY bugs.id LIMIT 51")
+                #expect(text.contains(index) && !text.contains("SCAN bugs"), "\(filter): \(text)")
+            }
+            let search = try await plan(
+                "SELECT bugs.id FROM bug_search JOIN bugs ON bugs.id = bug_search.rowid WHERE bug_search MATCH 'crash' ORDER BY \(SQLiteBugRepository.rank), bugs.id LIMIT 51"
+            )
+            #expect(search.contains("VIRTUAL TABLE INDEX"), "\(search)")
+            #expect(search.contains("SEARCH bugs USING INTEGER PRIMARY KEY"), "\(search)")
+        }
+    }
+
+    // MARK: Idempotency
+
+    @Test func aKeyKeptByOneWriteRollsBackAnotherWithTheSameKey() async throws {
+        try await withRepository { fixture in
+            let request = IdempotentRequest(caller: "user:1", key: "k1", fingerprint: String(repeating: "a", count: 64))
+            let record = IdempotencyRecord<Bug>(request: request) { bug in
+                StoredResponse(status: 201, location: "/bugs/\(bug.id)", eTag: nil, body: "{}")
+            }
+            _ = try await fixture.bugs.create(try newBug(), actor: 1, idempotency: record) { _ in [] }
+            await #expect(throws: BugRepositoryError.idempotencyKeyTaken) {
+                try await fixture.bugs.create(try newBug(), actor: 1, idempotency: record) { _ in
+                    [MailDraft(topic: "t", recipient: "r@example.com", subject: "s", body: "b")]
+                }
+            }
+            #expect(try await fixture.count("bugs") == 1)
+            #expect(try await fixture.count("bug_events") == 1)
+            #expect(try await fixture.outbox.messages(after: 0, limit: 10).isEmpty)
+            let store = SQLiteIdempotencyStore(database: fixture.database)
+            let kept = try #require(try await store.find(caller: "user:1", key: "k1", since: Timestamp(millisecondsSinceEpoch: 0)))
+            #expect(kept.response.location == "/bugs/1")
+            // Another caller's key is another key.
+            let other = IdempotencyRecord<Bug>(request: IdempotentRequest(caller: "user:2", key: "k1", fingerprint: request.fingerprint)) {
+                _ in StoredResponse(status: 201, location: nil, eTag: nil, body: "{}")
+            }
+            _ = try await fixture.bugs.create(try newBug(), actor: 2, idempotency: other) { _ in [] }
+            #expect(try await fixture.count("bugs") == 2)
+            // Pruned once older than the day.
+            #expect(try await store.prune(before: Timestamp.now().adding(.seconds(86_400 * 2))) == 2)
+            #expect(try await fixture.count("idempotency_keys") == 0)
+        }
     }
 }
 
@@ -168,12 +391,83 @@ extension NewBug {
         }
     }
 
-    @Test func settingTheSameStatusIsNoMove() throws {
+    @Test func labelsAreLowerCasedMergedSortedAndBounded() throws {
+        func labels(_ labels: [String]) throws -> [String] {
+            try NewBug(title: "t", description: nil, priority: nil, labels: labels, reporterID: nil, assigneeID: nil).labels
+        }
+        #expect(try labels(["UI", "crash", "ui", "Crash", "a.b_c-1"]) == ["a.b_c-1", "crash", "ui"])
+        #expect(try labels([]) == [])
+        #expect(try labels((1...25).map { _ in "same" }) == ["same"])
+        #expect(throws: FieldError(field: "labels[1]", reason: "may hold only a-z, 0-9, '-', '_' and '.'")) {
+            try labels(["ok", "not ok"])
+        }
+        #expect(throws: FieldError.self) { try labels(["ünïcode"]) }
+        #expect(throws: FieldError.self) { try labels(["ui\u{202E}"]) }
+        #expect(throws: FieldError(field: "labels[0]", reason: "must be 1 to 50 characters")) { try labels([""]) }
+        #expect(throws: FieldError.self) { try labels([String(repeating: "x", count: 51)]) }
+        #expect(throws: FieldError(field: "labels", reason: "holds 21 different labels; at most 20")) {
+            try labels((1...21).map { "l\($0)" })
+        }
+    }
+
+    @Test func settingWhatIsAlreadyThereIsNoChange() throws {
         let bug = Bug(
-            id: 1, title: "t", description: nil, status: .closed, priority: .normal, reporterID: nil, assigneeID: nil,
+            id: 1, title: "t", description: nil, status: .closed, priority: .normal, labels: ["ui"], reporterID: nil, assigneeID: nil,
             createdAt: .now(), updatedAt: .now(), version: 3
         )
-        let same = try bug.applying(try BugChanges(status: .closed), at: .now())
-        #expect(same.status == .closed && same.version == 4)
+        let same = try bug.applying(try BugChanges(status: .closed, labels: ["UI"], assigneeID: .some(nil)), at: .now())
+        #expect(same.changed.isEmpty && same.bug == bug)
+        let moved = try bug.applying(try BugChanges(status: .open), at: .now())
+        #expect(moved.changed.fieldNames == ["status"] && moved.bug.version == 4)
+    }
+
+    @Test(arguments: [
+        ("crash", #""crash""#), ("Crash  on save", #""Crash" "on" "save""#), (#""a phrase" word"#, #""a phrase" "word""#),
+        ("pre*", #""pre"*"#), ("NEAR OR title:x", #""NEAR" "OR" "title:x""#), ("crash ---", #""crash""#),
+    ])
+    func searchQueriesQuoteEveryTerm(text: String, expression: String) throws {
+        #expect(try SearchQuery(text).expression == expression)
+    }
+
+    @Test(arguments: [
+        #""unclosed"#, "a*b", "*", "p*", "", "   ", "---", String(repeating: "a ", count: 21), String(repeating: "a", count: 501),
+    ])
+    func malformedSearchQueriesAreRefused(text: String) {
+        #expect(throws: Problem.self) { try SearchQuery(text) }
+    }
+}
+
+/// A bugs database from before comments, watchers and history, migrated
+/// forward: its bugs intact, their reporters and assignees watching them.
+@Suite struct BugsMigrationForwardTests {
+    @Test func existingBugsGainWatchersHistoryAndTheSearchIndex() async throws {
+        let all = MigrationCatalog.migrations(in: "bugs")
+        let before = Array(all.prefix { $0.version <= 3 })
+        #expect(before.count == 3 && all.count > 3)
+        try await withMigratedDatabase(before) { database in
+            try await database.write { connection in
+                try connection.execute(
+                    """
+                    INSERT INTO bugs (title, description, status, priority, reporter_id, assignee_id, created_at, updated_at, version) VALUES
+                    ('Crash on save', 'when the disk is full', 'open', 'high', 1, 2, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', 3),
+                    ('Typo in menu', NULL, 'closed', 'low', 3, 3, '2026-01-03T00:00:00.000Z', '2026-01-03T00:00:00.000Z', 1),
+                    ('Orphan', NULL, 'open', 'normal', NULL, NULL, '2026-01-04T00:00:00.000Z', '2026-01-04T00:00:00.000Z', 1)
+                    """)
+            }
+            _ = try await database.migrate(with: try Migrator(service: "bugs", migrations: all))
+            let repository = SQLiteBugRepository(database: database, outbox: SQLiteOutboxRepository(database: database))
+            let first = try #require(try await repository.get(id: 1))
+            #expect(first.title == "Crash on save" && first.version == 3 && first.labels == [] && first.commentCount == 0)
+            #expect(try await repository.watchers(of: 1) == [1, 2])
+            #expect(try await repository.watchers(of: 2) == [3])
+            #expect(try await repository.watchers(of: 3) == [])
+            let history = try await repository.events(of: 1, after: 0, limit: 10).items
+            #expect(history.map(\.kind) == [.created] && history[0].actorID == nil)
+            #expect(history[0].createdAt == first.createdAt)
+            let found = try await repository.search(try SearchQuery("disk"), filter: BugFilter(), offset: 0, limit: 10)
+            #expect(found.bugs.map(\.id) == [1])
+            let integrity = try await database.read { try $0.queryFirst("PRAGMA integrity_check") { $0.text(0) } }
+            #expect(integrity == "ok")
+        }
     }
 }

@@ -29,23 +29,32 @@ import Users
                         _ = try await users.post("/users", json: #"{"email": "bob@example.com"}"#)
                         let filed = try await bugs.post("/bugs", json: #"{"title": "Crash on save", "reporter_id": 1, "assignee_id": 2}"#)
                         #expect(filed.status == .created)
-                        let messages = try await sink.waitForMessages(4)
+                        let moved = try await bugs.patch("/bugs/1", json: #"{"status": "in_progress"}"#)
+                        #expect(moved.status == .ok)
+                        let messages = try await sink.waitForMessages(5)
                         // Nothing more comes: each was sent once.
                         try await Task.sleep(for: .milliseconds(300))
-                        #expect(sink.messages.count == 4)
+                        #expect(sink.messages.count == 5)
 
                         let byID = Dictionary(uniqueKeysWithValues: messages.map { ($0.header("Message-ID") ?? "", $0) })
                         #expect(
                             Set(byID.keys) == [
                                 "<users.1.\(instance)@bugtracker>", "<users.2.\(instance)@bugtracker>", "<bugs.1.\(instance)@bugtracker>",
-                                "<bugs.2.\(instance)@bugtracker>",
+                                "<bugs.2.\(instance)@bugtracker>", "<bugs.3.\(instance)@bugtracker>",
                             ])
                         #expect(byID["<users.1.\(instance)@bugtracker>"]?.recipients == ["<ann@example.com>"])
                         #expect(byID["<users.1.\(instance)@bugtracker>"]?.header("Subject") == "Welcome to the bug tracker")
                         #expect(byID["<users.1.\(instance)@bugtracker>"]?.body.contains("Hello Ann,") == true)
+                        #expect(byID["<users.1.\(instance)@bugtracker>"]?.header("References") == nil)
+                        // Filed: the assignee; moved: both watchers. One thread.
                         #expect(byID["<bugs.1.\(instance)@bugtracker>"]?.recipients == ["<bob@example.com>"])
                         #expect(byID["<bugs.2.\(instance)@bugtracker>"]?.recipients == ["<ann@example.com>"])
-                        #expect(byID["<bugs.2.\(instance)@bugtracker>"]?.header("Subject") == "[Bug #1] Crash on save")
+                        #expect(byID["<bugs.3.\(instance)@bugtracker>"]?.recipients == ["<bob@example.com>"])
+                        for id in 1...3 {
+                            let mail = byID["<bugs.\(id).\(instance)@bugtracker>"]
+                            #expect(mail?.header("Subject") == "[#1] Crash on save")
+                            #expect(mail?.header("References") == "<bug-1@bugtracker>")
+                        }
                         for message in messages {
                             #expect(message.header("From") == "Bug Tracker <bugtracker@localhost>")
                             #expect(message.header("Date")?.hasSuffix("+0000") == true)
@@ -53,7 +62,7 @@ import Users
                         }
                         try await eventually("every delivery is sent") {
                             let items = try await notificator.get("/deliveries?status=sent").items()
-                            return items.count == 4
+                            return items.count == 5
                         }
                     }
                 }
@@ -189,7 +198,7 @@ import Users
                     try await ServiceHarness.withNotificator(
                         database: database, sources: sources, mailer: try ServiceHarness.mailer(for: sink)
                     ) { notificator in
-                        _ = try await bugs.post("/bugs", json: #"{"title": "Crash", "reporter_id": 1}"#)
+                        _ = try await bugs.post("/bugs", json: #"{"title": "Crash", "assignee_id": 1}"#)
                         let bugMail = try await sink.waitForMessages(1)
                         #expect(bugMail.first?.header("Message-ID") == "<bugs.1.\(instance)@bugtracker>")
                         let metrics = try await notificator.get("/metrics").text
