@@ -34,10 +34,7 @@ public struct IdempotentRequest: Sendable, Hashable {
         let described = "\(method.rawValue) \(path)\n" + String(buffer: body)
         self.init(
             caller: caller.userID.map { "user:\($0)" } ?? "service", key: key,
-            fingerprint: SHA256.hash(data: Array(described.utf8)).map { byte in
-                let hex = String(byte, radix: 16)
-                return byte < 16 ? "0" + hex : hex
-            }.joined()
+            fingerprint: Hex.encode(SHA256.hash(data: Array(described.utf8)))
         )
     }
 }

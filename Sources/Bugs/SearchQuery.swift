@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Identity
 import ServiceKit
 
 /// A full-text query as people write it: words, `"a phrase"`, `prefix*`,
@@ -82,6 +81,6 @@ enum SearchCursor {
 
     private static func fingerprint(_ query: SearchQuery, _ filter: BugFilter) -> String {
         let described = "\(query.expression)|\(filter)"
-        return SHA256.hash(data: Array(described.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: Array(described.utf8)).prefix(6))
     }
 }

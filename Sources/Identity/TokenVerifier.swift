@@ -7,13 +7,28 @@ import Synchronization
 /// a valid signature (jwt-kit), and the contract's claims
 /// (`AccessTokenClaims`). Never calls the users service per request: keys
 /// come from a `VerificationKeySource`, which keeps them.
+///
+/// A token that passed is remembered until it expires: a client sends the
+/// same token with every request for an hour, and checking its Ed25519
+/// signature costs far more than the rest of a request (see the README's
+/// benchmarks). Only the exact text that passed is remembered.
 public final class TokenVerifier: Sendable {
+    private struct Accepted {
+        let user: Caller.SignedInUser
+        let expiresAt: Date
+    }
+
     private let source: any VerificationKeySource
     /// jwt-kit's keys for the key set last seen, rebuilt when it changes.
     private let collection = Mutex<(keys: [String: PublishedKey], collection: JWTKeyCollection)?>(nil)
+    private let accepted = Mutex<[String: Accepted]>([:])
+    private let capacity: Int
 
-    public init(source: any VerificationKeySource) {
+    /// - Parameter capacity: how many accepted tokens are remembered (10,000);
+    ///   when full, the expired ones go, and if that is not enough, all.
+    public init(source: any VerificationKeySource, capacity: Int = 10_000) {
         self.source = source
+        self.capacity = max(0, capacity)
     }
 
     private struct Header: Decodable {
@@ -24,6 +39,28 @@ public final class TokenVerifier: Sendable {
     /// The person `token` is for. Throws `TokenRejection` for a token that
     /// is not acceptable, `KeysUnavailable` when it cannot be checked now.
     public func verify(_ token: String, now: Date = Date()) async throws -> Caller.SignedInUser {
+        if let known = accepted.withLock({ $0[token] }) {
+            guard known.expiresAt.timeIntervalSince(now) > -AccessTokenClaims.leeway else { throw TokenRejection("it has expired") }
+            return known.user
+        }
+        let checked = try await check(token, now: now)
+        remember(token, checked)
+        return checked.user
+    }
+
+    private func remember(_ token: String, _ checked: Accepted) {
+        guard capacity > 0 else { return }
+        self.accepted.withLock { known in
+            if known.count >= capacity {
+                let now = Date()
+                known = known.filter { $0.value.expiresAt.timeIntervalSince(now) > -AccessTokenClaims.leeway }
+                if known.count >= capacity { known.removeAll(keepingCapacity: true) }
+            }
+            known[token] = checked
+        }
+    }
+
+    private func check(_ token: String, now: Date) async throws -> Accepted {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]),
             let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes))
@@ -46,7 +83,7 @@ public final class TokenVerifier: Sendable {
         }
         try claims.check(now: now)
         guard let user = claims.user else { throw TokenRejection("its subject or role is not one this system gives") }
-        return user
+        return Accepted(user: user, expiresAt: claims.exp.value)
     }
 
     private func keyCollection(for keys: [String: PublishedKey]) async throws -> JWTKeyCollection {
@@ -58,19 +95,5 @@ public final class TokenVerifier: Sendable {
         }
         collection.withLock { $0 = (keys, made) }
         return made
-    }
-}
-
-/// Base64url without padding (RFC 4648 §5), as JWTs use it.
-public enum Base64URL {
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64).map { Array($0) }
     }
 }

@@ -30,8 +30,9 @@ public struct PasswordToken: Sendable, Hashable {
 
     /// A new token for `purpose`, made at `time`.
     public init(purpose: Purpose, at time: Timestamp) {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // BoringSSL's CSPRNG, in user space: a system call per byte would
+        // cost more than the rest of a sign-up.
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         self.token = Base64URL.encode(bytes)
         self.hash = Self.hash(token)
         self.purpose = purpose
@@ -41,10 +42,7 @@ public struct PasswordToken: Sendable, Hashable {
 
     /// The stored form of `token`.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        Hex.encode(SHA256.hash(data: Array(token.utf8)))
     }
 }
 

@@ -181,6 +181,23 @@ import Testing
         }
     }
 
+    @Test func aRememberedTokenStillExpiresAndOnlyItsExactTextIsRemembered() async throws {
+        let tokens = await TestTokens()
+        let verifier = TokenVerifier(source: tokens, capacity: 2)
+        let issued = Date()
+        let token = try await tokens.token(for: 7, issuedAt: issued)
+        #expect(try await verifier.verify(token, now: issued).id == 7)
+        #expect(try await verifier.verify(token, now: issued.addingTimeInterval(3600)).id == 7)
+        await #expect(throws: TokenRejection("it has expired")) { try await verifier.verify(token, now: issued.addingTimeInterval(3700)) }
+        // One character changed is another token, checked in full.
+        var tampered = Array(token)
+        tampered[tampered.count - 2] = tampered[tampered.count - 2] == "A" ? "B" : "A"
+        await #expect(throws: TokenRejection.self) { try await verifier.verify(String(tampered), now: issued) }
+        // Past its capacity it forgets, and checks again.
+        for id in Int64(8)...12 { _ = try await verifier.verify(try await tokens.token(for: id, issuedAt: issued), now: issued) }
+        #expect(try await verifier.verify(token, now: issued).id == 7)
+    }
+
     @Test func keysThatCannotBeFetchedAre503NotA401() async throws {
         let tokens = await TestTokens()
         try await withApplication(keys: UnreachableKeys()) { client in

@@ -30,7 +30,7 @@ import Users
                 )
                 try await bugs.test(.router) { client in
                     // Users up: sign up, sign in, file a bug naming an assignee.
-                    let signedIn = Mutex<String?>(nil)
+                    let signedIn = Mutex<[String]?>(nil)
                     try await ServiceHarness.withUsers(port: port, database: usersDatabase) { url in
                         for email in ["ann@example.com", "bob@example.com"] {
                             let created = try await ServiceHarness.call(
@@ -44,11 +44,17 @@ import Users
                         #expect(filed.status == .created)
                         #expect(try filed.object().int("reporter_id") == 1)
                         for _ in 0..<20 { #expect(try await client.bearer(token).get("/bugs/1").status == .ok) }
-                        signedIn.withLock { $0 = token }
+                        // Bob signs in too, but shows his token to bugs only once users is down.
+                        let bobs = try await ServiceHarness.call(
+                            .POST, "\(url)/tokens", json: #"{"email": "bob@example.com", "password": "correct horse"}"#)
+                        let bobsToken = try #require(bobs.body.string("access_token"))
+                        signedIn.withLock { $0 = [token, bobsToken] }
                     }
-                    let token = try #require(signedIn.withLock { $0 })
+                    let tokens = try #require(signedIn.withLock { $0 })
+                    let token = tokens[0]
                     #expect(keys.fetchCount == 1)
-                    // Users down: the kept keys still check the token.
+                    // Users down: the kept keys check a token bugs never saw.
+                    #expect(try await client.bearer(tokens[1]).get("/bugs/1").status == .ok)
                     #expect(try await client.bearer(token).get("/bugs/1").status == .ok)
                     #expect(try await client.bearer(token).get("/bugs").items().count == 1)
                     // Users restarted on its database: the same key, the token still good there too.

@@ -83,17 +83,12 @@ public enum ListCursor {
     private static let prefix = "after:"
 
     public static func encode(_ afterID: Int64) -> String {
-        Data((prefix + String(afterID)).utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(Array((prefix + String(afterID)).utf8))
     }
 
     public static func decode(_ cursor: String) -> Int64? {
-        guard cursor.count <= 64 else { return nil }
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), text.hasPrefix(prefix),
-            let id = Int64(text.dropFirst(prefix.count)), id > 0
+        guard cursor.utf8.count <= 64, let bytes = Base64URL.decode(cursor), let text = String(validating: bytes, as: UTF8.self),
+            text.hasPrefix(prefix), let id = Int64(text.dropFirst(prefix.count)), id > 0
         else { return nil }
         return id
     }
