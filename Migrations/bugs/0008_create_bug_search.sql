@@ -9,6 +9,10 @@ CREATE VIRTUAL TABLE bug_search USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
+-- Best match first: BM25, a title word weighing as much as 8 in the
+-- comments, a description word as 2.
+INSERT INTO bug_search (bug_search, rank) VALUES ('rank', 'bm25(8.0, 2.0, 1.0)');
+
 INSERT INTO bug_search (rowid, title, description, comments)
 SELECT id, title, coalesce(description, ''),
        coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = bugs.id ORDER BY id)), '')

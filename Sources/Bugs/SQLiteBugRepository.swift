@@ -258,15 +258,18 @@ public struct SQLiteBugRepository: BugRepository {
         return Page(fetched: rows, limit: limit, id: \.id)
     }
 
-    /// Title words weigh most, then the description's, then the comments'.
-    static let rank = "bm25(bug_search, 8.0, 2.0, 1.0)"
-
+    /// Best match first, by the rank the index is configured with (BM25,
+    /// title words weighing most, then the description's, then the
+    /// comments'), ties in id order. The page is chosen from ids and ranks
+    /// alone; only its rows are read in full.
     public func search(_ query: SearchQuery, filter: BugFilter, offset: Int, limit: Int) async throws -> (bugs: [Bug], more: Bool) {
         var conditions = SQLConditions("bug_search MATCH ?", .text(query.expression))
         Self.conditions(filter, into: &conditions)
         let sql = """
-            SELECT \(Self.columns) FROM bug_search JOIN bugs ON bugs.id = bug_search.rowid
-            WHERE \(conditions.sql) ORDER BY \(Self.rank), bugs.id LIMIT ? OFFSET ?
+            SELECT \(Self.columns) FROM (
+                SELECT bug_search.rowid AS id, bug_search.rank AS score FROM bug_search JOIN bugs ON bugs.id = bug_search.rowid
+                WHERE \(conditions.sql) ORDER BY score, id LIMIT ? OFFSET ?
+            ) AS hits JOIN bugs ON bugs.id = hits.id ORDER BY hits.score, hits.id
             """
         let arguments = conditions.arguments + [.integer(Int64(limit) + 1), .integer(Int64(offset))]
         let rows = try await database.read { connection in

@@ -317,8 +317,11 @@ typealias Comment = Bugs.Comment
                 #expect(text.contains(index) && !text.contains("SCAN bugs"), "\(filter): \(text)")
             }
             let search = try await plan(
-                "SELECT bugs.id FROM bug_search JOIN bugs ON bugs.id = bug_search.rowid WHERE bug_search MATCH 'crash' ORDER BY \(SQLiteBugRepository.rank), bugs.id LIMIT 51"
-            )
+                """
+                SELECT bugs.id FROM (SELECT bug_search.rowid AS id, bug_search.rank AS score FROM bug_search
+                JOIN bugs ON bugs.id = bug_search.rowid WHERE bug_search MATCH 'crash' AND bugs.status = 'open' ORDER BY score, id LIMIT 51)
+                AS hits JOIN bugs ON bugs.id = hits.id ORDER BY hits.score, hits.id
+                """)
             #expect(search.contains("VIRTUAL TABLE INDEX"), "\(search)")
             #expect(search.contains("SEARCH bugs USING INTEGER PRIMARY KEY"), "\(search)")
         }
