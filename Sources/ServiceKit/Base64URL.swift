@@ -1,5 +1,3 @@
-import Foundation
-
 /// Base64url without padding (RFC 4648 §5), as JWTs, tokens and cursors use
 /// it; worked on bytes, since it sits on hot paths (a token per sign-up, a
 /// cursor per page).
