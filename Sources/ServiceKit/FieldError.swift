@@ -26,10 +26,14 @@ public enum TextRules {
     /// a Unicode line or paragraph separator, which would let a value that
     /// reaches an e-mail header add a line to it.
     public static func hasControlCharacters(_ text: some StringProtocol) -> Bool {
-        text.unicodeScalars.contains { scalar in
-            if scalar.isASCII { return scalar.value < 0x20 || scalar.value == 0x7F }
-            return scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
-        }
+        text.unicodeScalars.contains(where: isControl)
+    }
+
+    /// Whether `scalar` is a control character (C0, DEL, C1) or a Unicode
+    /// line or paragraph separator.
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return scalar.value < 0x20 || scalar.value == 0x7F }
+        return scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 
     /// The first character the contract refuses in e-mails, names, titles

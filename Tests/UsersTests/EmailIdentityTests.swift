@@ -2,10 +2,10 @@ import EmbeddedMigrations
 import Foundation
 import Outbox
 import SQLiteStore
-import ServiceKit
 import TestSupport
 import Testing
 
+@testable import ServiceKit
 @testable import Users
 
 /// One address, one user, whatever its spelling: the contract's e-mail rules.

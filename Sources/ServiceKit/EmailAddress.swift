@@ -1,6 +1,5 @@
 import Foundation
 public import SQLiteStore
-import ServiceKit
 
 /// The contract's rules for an e-mail address, and the one form in which
 /// two spellings of one address are equal.
