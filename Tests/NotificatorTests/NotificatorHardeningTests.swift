@@ -51,7 +51,7 @@ final class ScriptedMailer: Mailer, Sendable {
             let group = ServiceGroup(configuration: .init(services: [worker], logger: quietLogger()))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                try await eventually("every delivery is sent") { mailer.sent.withLock { $0.count } == 3 }
+                try await eventually("every delivery is sent", timeout: .seconds(30)) { mailer.sent.withLock { $0.count } == 3 }
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
