@@ -29,6 +29,6 @@ COPY --from=build /staging/ /usr/local/bin/
 USER bugtracker
 WORKDIR /data
 VOLUME /data
-EXPOSE 8800 8801 8802
+EXPOSE 8800 8801 8802 8803
 ENTRYPOINT ["bugtracker"]
 CMD ["dev", "--data-dir", "/data", "--host", "0.0.0.0"]

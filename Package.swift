@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -136,10 +140,25 @@ let package = Package(
             resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
+        // The notificator's gRPC API: messages and stubs generated from
+        // Protos/ by scripts/generate-grpc, and committed.
+        .target(
+            name: "NotificatorGRPCAPI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Generated/protos.sha256"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Notificator",
             dependencies: [
-                "ServiceKit", "Identity", "Outbox", "SQLiteStore", "EmbeddedMigrations",
+                "ServiceKit", "Identity", "Outbox", "SQLiteStore", "EmbeddedMigrations", "NotificatorGRPCAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -173,6 +192,18 @@ let package = Package(
             name: "store-write-benchmark",
             dependencies: ["SQLiteStore", "Outbox", "ServiceKit", "Users"],
             path: "Benchmarks/StoreWrite",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "grpc-send-benchmark",
+            dependencies: [
+                "NotificatorGRPCAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Benchmarks/GRPCSend",
             swiftSettings: swiftSettings
         ),
 
@@ -250,7 +281,12 @@ let package = Package(
         .testTarget(
             name: "NotificatorTests",
             dependencies: [
-                "Notificator", "Users", "Bugs", "Outbox", "Identity", "TestSupport",
+                "Notificator", "Users", "Bugs", "Outbox", "Identity", "TestSupport", "NotificatorGRPCAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

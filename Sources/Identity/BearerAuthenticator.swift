@@ -22,7 +22,7 @@ public struct BearerAuthenticator: AuthenticatorMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        (context.identity, context.credentials) = await check(request)
+        (context.identity, context.credentials) = await identify(authorization: request.headers[.authorization])
         // The caller's id joins the request's log lines from here on.
         return try await RequestScope.$identity.withValue(context.outgoing) {
             try await next(request, context)
@@ -30,11 +30,13 @@ public struct BearerAuthenticator: AuthenticatorMiddleware {
     }
 
     public func authenticate(request: Request, context: Context) async throws -> Caller? {
-        await check(request).0
+        await identify(authorization: request.headers[.authorization]).caller
     }
 
-    private func check(_ request: Request) async -> (Caller?, CredentialsState) {
-        guard let header = request.headers[.authorization] else { return (nil, .absent) }
+    /// Who an `Authorization` value (HTTP header or gRPC metadata) names,
+    /// and how its credentials fared.
+    public func identify(authorization header: String?) async -> (caller: Caller?, credentials: CredentialsState) {
+        guard let header else { return (nil, .absent) }
         guard header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else {
             return (nil, .refused("only Bearer credentials are accepted"))
         }

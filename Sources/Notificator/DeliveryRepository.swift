@@ -8,6 +8,12 @@ public protocol DeliveryRepository: Sendable {
     /// Returns how many deliveries are new.
     @discardableResult
     func ingest(_ messages: [OutboxMessage], from source: String, upTo lastID: Int64) async throws -> Int
+    /// Queues `mail`, given directly rather than taken from an outbox (over
+    /// gRPC), as a pending delivery from `DirectMail.source`, numbered after
+    /// the last one from there. With an idempotency key already used for the
+    /// same mail, the delivery stored then is answered and nothing is added;
+    /// for a different mail it throws `DeliveryRepositoryError.idempotencyKeyReused`.
+    func enqueue(_ mail: DirectMail) async throws -> (delivery: Delivery, created: Bool)
     /// Up to `limit` pending deliveries due at `time`, soonest due first,
     /// leaving out `excluded` (those being sent).
     func due(at time: Timestamp, limit: Int, excluding excluded: Set<Int64>) async throws -> [Delivery]
@@ -37,6 +43,29 @@ public protocol DeliveryRepository: Sendable {
 /// What a `DeliveryRepository` refuses.
 public enum DeliveryRepositoryError: Error, Sendable, Equatable {
     case notDead(DeliveryStatus)
+    /// The idempotency key came with a different mail before.
+    case idempotencyKeyReused
+}
+
+/// One e-mail handed to the notificator directly (gRPC `SendEmail`).
+public struct DirectMail: Sendable, Hashable {
+    /// The source such deliveries have.
+    public static let source = "grpc"
+    /// The topic such deliveries have.
+    public static let topic = "send_email"
+
+    public var recipient: String
+    public var subject: String
+    public var body: String
+    /// The same key again answers the same delivery; nil for none.
+    public var idempotencyKey: String?
+
+    public init(recipient: String, subject: String, body: String, idempotencyKey: String? = nil) {
+        self.recipient = recipient
+        self.subject = subject
+        self.body = body
+        self.idempotencyKey = idempotencyKey
+    }
 }
 
 /// Where the relay's position in each source's outbox is kept. The cursor

@@ -27,6 +27,16 @@ public enum NotificatorService {
         help: "How long sent and dead deliveries (their addresses and bodies) are kept.", default: .value("30d"), inDev: true
     )
 
+    /// `--grpc-tls-cert`.
+    static let grpcCertificateOption = CommandOption(
+        "grpc-tls-cert", valueName: "PATH", help: "A PEM certificate chain: gRPC is served over TLS with it (needs --grpc-tls-key)."
+    )
+
+    /// `--grpc-tls-key`.
+    static let grpcKeyOption = CommandOption(
+        "grpc-tls-key", valueName: "PATH", help: "The PEM private key of --grpc-tls-cert."
+    )
+
     /// Its database's migrations.
     static let migrations = MigrationCatalog.migrations(in: name)
 
@@ -37,9 +47,9 @@ public enum NotificatorService {
         return ServiceDefinition(
             name: name,
             summary: "Run the notificator alone: relay the services' outboxes and deliver the mail.",
-            listeners: [.init(defaultPort: 8802)],
+            listeners: [.init(defaultPort: 8803), .init(option: "grpc-port", defaultPort: 8802, serves: "gRPC")],
             migrations: migrations,
-            options: [usersURL.option, sourceOption] + MailSettings.options + [retentionOption],
+            options: [usersURL.option, sourceOption] + MailSettings.options + [retentionOption, grpcCertificateOption, grpcKeyOption],
             build: { setup in
                 var sources: [SourceConfiguration] = []
                 for text in setup.options.texts(sourceOption.name) {
@@ -51,6 +61,8 @@ public enum NotificatorService {
                 guard let token = setup.internalToken, !token.isEmpty else {
                     throw OptionError("the notificator needs --internal-token: the token the services it relays were given")
                 }
+                let tls = try GRPCTLSFiles(
+                    certificate: setup.options.string(grpcCertificateOption.name), key: setup.options.string(grpcKeyOption.name))
                 let mail = try MailSettings(setup.options)
                 let mailer = try await mail.makeMailer(logger: setup.logger)
                 let app = buildNotificatorService(
@@ -59,7 +71,11 @@ public enum NotificatorService {
                         http: setup.http, sources: sources, internalToken: token, mailer: mailer,
                         sender: mail.sender, retry: mail.retry, metrics: setup.metrics,
                         deliveryRetention: try setup.options.duration(retentionOption.name) ?? .seconds(30 * 86_400),
-                        keys: usersURL.keys(setup)
+                        keys: usersURL.keys(setup),
+                        grpc: GRPCListener(
+                            host: setup.host, port: setup.ports["grpc-port"] ?? 0, tls: tls,
+                            onListening: { port in await setup.onListening("grpc-port", port) }
+                        )
                     )
                 )
                 return [app]
@@ -88,6 +104,8 @@ public struct NotificatorOptions: Sendable {
     /// Where the keys that check admins' access tokens come from (the users
     /// service's JWKS); nil takes the internal token alone.
     public var keys: (any VerificationKeySource)?
+    /// Where gRPC is served; nil serves none (tests of the HTTP side).
+    public var grpc: GRPCListener?
 
     public init(
         http: HTTPServiceConfiguration,
@@ -99,7 +117,8 @@ public struct NotificatorOptions: Sendable {
         metrics: ServiceMetrics = ServiceMetrics(),
         pollWait: Int = 25,
         deliveryRetention: Duration = .seconds(30 * 86_400),
-        keys: (any VerificationKeySource)? = nil
+        keys: (any VerificationKeySource)? = nil,
+        grpc: GRPCListener? = nil
     ) {
         self.http = http
         self.sources = sources
@@ -111,11 +130,32 @@ public struct NotificatorOptions: Sendable {
         self.pollWait = pollWait
         self.deliveryRetention = deliveryRetention
         self.keys = keys
+        self.grpc = grpc
+    }
+}
+
+/// Where the notificator serves gRPC.
+public struct GRPCListener: Sendable {
+    public var host: String
+    /// 0: any free port.
+    public var port: Int
+    /// Plaintext when nil.
+    public var tls: GRPCTLSFiles?
+    /// Called with the bound port.
+    public var onListening: @Sendable (Int) async -> Void
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, tls: GRPCTLSFiles? = nil, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.onListening = onListening
     }
 }
 
 /// The notificator on `database`, which must be migrated: a relay per
-/// source, the delivery worker, its API and operational routes. `routes` is
+/// source, the delivery worker, its gRPC server, its API and operational routes. `routes` is
 /// filled with its routes.
 public func buildNotificatorService(
     database: Database,
@@ -171,6 +211,18 @@ public func buildNotificatorService(
     services.append(worker)
     services.append(pruner)
     services += relays
+    if let grpc = options.grpc {
+        let rpcs = NotificatorRPCs(
+            deliveries: repository, authenticator: authenticator, databaseIsCurrent: databaseIsCurrent, wakeup: wakeup, logger: logger)
+        // Last, so it stops first: calls in flight finish while the
+        // worker and the database are still there.
+        services.append(
+            GRPCServerService(
+                host: grpc.host, port: grpc.port, tls: grpc.tls, services: rpcs.services, interceptors: rpcs.interceptors,
+                onListening: grpc.onListening
+            )
+        )
+    }
     return ServiceApplication.make(
         router: router, routes: routes, configuration: options.http, metrics: options.metrics, services: services)
 }

@@ -66,6 +66,48 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
         }
     }
 
+    public func enqueue(_ mail: DirectMail) async throws -> (delivery: Delivery, created: Bool) {
+        let now = Timestamp.now()
+        return try await database.write { connection in
+            if let key = mail.idempotencyKey,
+                let stored = try connection.queryFirst(
+                    "SELECT \(Self.columns) FROM deliveries WHERE idempotency_key = ?", [.text(key)], Self.delivery)
+            {
+                guard stored.recipient == mail.recipient, stored.subject == mail.subject, stored.body == mail.body else {
+                    throw DeliveryRepositoryError.idempotencyKeyReused
+                }
+                return (stored, false)
+            }
+            // The source's cursor row numbers its mails, so a number is never
+            // reused, even once the deliveries before are pruned.
+            let number = try connection.query(
+                """
+                INSERT INTO source_cursors (source, last_id, updated_at) VALUES (?1, 1, ?2)
+                ON CONFLICT (source) DO UPDATE SET last_id = last_id + 1, updated_at = excluded.updated_at
+                RETURNING last_id
+                """,
+                [.text(DirectMail.source), now.sqliteValue]
+            ) { try $0.int64("last_id") }
+            guard let number = number.first else { throw SQLiteError(code: .error, message: "no number for a direct mail") }
+            let delivery = try connection.query(
+                """
+                INSERT INTO deliveries (source, source_message_id, topic, recipient, subject, body, status, attempts,
+                                        next_attempt_at, source_created_at, created_at, message_id, idempotency_key)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7,
+                        '<' || ?1 || '.' || ?2 || '.' || (SELECT instance_id FROM installation) || '@bugtracker>', ?8)
+                RETURNING \(Self.columns)
+                """,
+                [
+                    .text(DirectMail.source), .integer(number), .text(DirectMail.topic), .text(mail.recipient), .text(mail.subject),
+                    .text(mail.body), now.sqliteValue, SQLiteValue(mail.idempotencyKey),
+                ],
+                Self.delivery
+            )
+            guard let delivery = delivery.first else { throw SQLiteError(code: .error, message: "a direct mail was not stored") }
+            return (delivery, true)
+        }
+    }
+
     public func due(at time: Timestamp, limit: Int, excluding excluded: Set<Int64>) async throws -> [Delivery] {
         // Fetch past the excluded ones, which are few (those in flight).
         // INDEXED BY: without statistics the planner takes the status index
