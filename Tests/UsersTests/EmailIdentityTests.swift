@@ -10,6 +10,19 @@ import Testing
 
 /// One address, one user, whatever its spelling: the contract's e-mail rules.
 @Suite struct EmailIdentityTests {
+    /// The ASCII shortcut gives what the Unicode rules give.
+    @Test func asciiAddressesGetTheKeyTheUnicodeRulesGive() {
+        var generator = SystemRandomNumberGenerator()
+        let printable = (0x21...0x7E).map { Character(Unicode.Scalar(UInt8($0))) }
+        var samples = ["Ann@Example.COM", "ZOË@example.com".filter(\.isASCII), "a.B-c_D+e@Sub.Example.ORG", "no-at-sign", "x@y"]
+        for _ in 0..<500 {
+            samples.append(String((0..<Int.random(in: 1...30, using: &generator)).map { _ in printable.randomElement(using: &generator)! }))
+        }
+        for sample in samples {
+            #expect(EmailAddress.key(sample) == EmailAddress.unicodeKey(sample), "\(sample)")
+        }
+    }
+
     @Test(arguments: [
         ("é@x.com", "e\u{0301}@x.com"),  // NFC and NFD
         ("ann@example.com", "ANN@EXAMPLE.COM"),
