@@ -16,6 +16,13 @@ public struct SearchQuery: Sendable, Hashable {
 
     public init(_ text: String) throws {
         guard text.unicodeScalars.count <= 500 else { throw Self.malformed("must be at most 500 characters") }
+        // A NUL ends the text in SQLite's FTS5 query parser, which then fails:
+        // control characters are refused here, as a 400.
+        if let control = text.unicodeScalars.first(where: { TextRules.isControl($0) && !TextRules.isWhitespace($0) }) {
+            let hex = String(control.value, radix: 16, uppercase: true)
+            throw Self.malformed(
+                "must not contain control characters (it holds U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex))")
+        }
         var terms: [String] = []
         var scalars = text.unicodeScalars[...]
         while let first = scalars.first {

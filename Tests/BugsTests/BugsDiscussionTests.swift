@@ -316,7 +316,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["q=%22unclosed", "q=a*b", "q=*", "q=", "q=%20%20", "q=---", "q=x&q=y"])
+    @Test(arguments: [
+        "q=%22unclosed", "q=a*b", "q=*", "q=", "q=%20%20", "q=---", "q=x&q=y", "q=a%00b", "q=%26%C2%87%C2%AC%3D%F4%81%93%8C%00%C2%BA5j",
+    ])
     func aMalformedSearchIs400NeverA500(query: String) async throws {
         try await withBugs { people, _ in
             try await fileAnnsBug(people)
