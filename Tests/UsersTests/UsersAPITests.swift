@@ -155,6 +155,9 @@ import Users
             #expect((last["items"] as? [[String: Any]])?.compactMap { $0.int("id") } == [5])
             #expect(last["next_cursor"] is NSNull)
             #expect(try await client.get("/users").items().count == 5)
+            // An empty cursor is the first page, as no cursor is.
+            let empty = try await client.get("/users?limit=2&cursor=").object()
+            #expect((empty["items"] as? [[String: Any]])?.compactMap { $0.int("id") } == [1, 2])
 
             let found = try await client.get("/users?email=U3@EXAMPLE.COM").items()
             #expect(found.compactMap { $0.int("id") } == [3])
@@ -182,6 +185,10 @@ import Users
             #expect(try wrong.problemCode() == "method_not_allowed")
             let wrongOnID = try await client.send(.put, "/users/1", json: "{}")
             #expect(wrongOnID.headers[.allow] == "GET, PATCH")
+            // /users/me is its own route, not /users/{id}'s: it takes GET alone.
+            let wrongOnMe = try await client.send(.options, "/users/me")
+            #expect(wrongOnMe.status == .methodNotAllowed)
+            #expect(wrongOnMe.headers[.allow] == "GET")
         }
     }
 

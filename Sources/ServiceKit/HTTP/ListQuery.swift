@@ -40,7 +40,8 @@ public struct ListQuery: Sendable {
         } else {
             self.limit = 50
         }
-        self.cursor = parameters["cursor"]
+        // `cursor=` with nothing after it is the first page, as no cursor is.
+        self.cursor = parameters["cursor"].flatMap { $0.isEmpty ? nil : $0 }
         self.parameters = parameters
         self.repeated = repeated
     }

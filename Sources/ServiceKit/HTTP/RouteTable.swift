@@ -34,9 +34,20 @@ public final class RouteTable: Sendable {
     public func allowedMethods(forPath path: String) -> [HTTPRequest.Method] {
         let requested = path.split(separator: "/")
         let methods = routes.withLock { routes in
-            routes.filter { Self.matches($0.segments, requested) }.map(\.method)
+            let matching = routes.filter { Self.matches($0.segments, requested) }
+            // The router prefers a literal segment to a capture (`/users/me`
+            // over `/users/{id}`), so only the most specific paths answer.
+            guard let best = matching.map({ Self.specificity($0.segments) }).max(by: { $0.lexicographicallyPrecedes($1) }) else {
+                return [HTTPRequest.Method]()
+            }
+            return matching.filter { Self.specificity($0.segments) == best }.map(\.method)
         }
         return Set(methods).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// 1 for each literal segment, 0 for a capture or wildcard, in order.
+    private static func specificity(_ pattern: [Substring]) -> [Int] {
+        pattern.map { $0 == "*" || $0 == "**" || ($0.hasPrefix("{") && $0.hasSuffix("}")) ? 0 : 1 }
     }
 
     private static func matches(_ pattern: [Substring], _ path: [Substring]) -> Bool {
