@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCInProcessTransport
 import Identity
+import Logging
 import NotificatorGRPCAPI
 import Outbox
 import SQLiteStore
@@ -53,6 +54,7 @@ typealias HealthClient = Grpc_Health_V1_Health.Client<InProcessTransport.Client>
     /// clients to it, in process, for the length of `test`.
     func withGRPC(
         deliveries given: (any DeliveryRepository)? = nil,
+        logger: Logger = quietLogger(),
         _ test: @escaping @Sendable (Fixture) async throws -> Void
     ) async throws {
         try await withMigratedDatabase("notificator") { database in
@@ -64,7 +66,7 @@ typealias HealthClient = Grpc_Health_V1_Health.Client<InProcessTransport.Client>
                 authenticator: BearerAuthenticator(
                     internalToken: InternalToken(testInternalToken), verifier: TokenVerifier(source: tokens)),
                 databaseIsCurrent: { current.value },
-                logger: quietLogger()
+                logger: logger
             )
             let transport = InProcessTransport()
             let server = GRPCServer(transport: transport.server, services: rpcs.services, interceptors: rpcs.interceptors)
@@ -110,6 +112,23 @@ typealias HealthClient = Grpc_Health_V1_Health.Client<InProcessTransport.Client>
             #expect(second.id != answer.id)
             #expect(try await grpc.deliveries.get(id: second.id)?.sourceMessageID == 2)
         }
+    }
+
+    @Test func aCallsLogLinesCarryTheCallersRequestIDAndTrace() async throws {
+        let capture = LogCapture()
+        try await withGRPC(logger: capture.logger(metadataProvider: .requestIdentity)) { grpc in
+            var metadata = grpc.service
+            metadata.addString("from-the-caller-7", forKey: "x-request-id")
+            metadata.addString("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", forKey: "traceparent")
+            _ = try await grpc.notificator.sendEmail(grpc.mail(), metadata: metadata)
+            _ = try await grpc.notificator.sendEmail(grpc.mail("bob@example.com"), metadata: grpc.service)
+        }
+        let queued = capture.text.split(separator: "\n").filter { $0.contains("mail queued over gRPC") }
+        #expect(queued.count == 2)
+        #expect(queued.first?.contains("request_id=from-the-caller-7") == true)
+        #expect(queued.first?.contains("trace_id=4bf92f3577b34da6a3ce929d0e0e4736") == true)
+        // Without them, the call gets ids of its own.
+        #expect(queued.last?.contains("request_id=") == true && queued.last?.contains("4bf92f3577b34da6a3ce929d0e0e4736") == false)
     }
 
     @Test func anEmptySubjectIsNoSubject() async throws {

@@ -7,9 +7,12 @@ public final class LogCapture: Sendable {
 
     public init() {}
 
-    /// A logger at `level` writing into this capture.
-    public func logger(_ label: String = "test", level: Logger.Level = .trace) -> Logger {
-        var logger = Logger(label: label) { label in CapturingLogHandler(capture: self, label: label) }
+    /// A logger at `level` writing into this capture, with the metadata of
+    /// `metadataProvider` (the services' request identity, say) on each line.
+    public func logger(_ label: String = "test", level: Logger.Level = .trace, metadataProvider: Logger.MetadataProvider? = nil) -> Logger {
+        var logger = Logger(label: label) { label in
+            CapturingLogHandler(capture: self, label: label, metadataProvider: metadataProvider)
+        }
         logger.logLevel = level
         return logger
     }
@@ -25,6 +28,7 @@ public final class LogCapture: Sendable {
 private struct CapturingLogHandler: LogHandler {
     let capture: LogCapture
     let label: String
+    var metadataProvider: Logger.MetadataProvider?
     var logLevel: Logger.Level = .trace
     var metadata: Logger.Metadata = [:]
 
@@ -34,7 +38,8 @@ private struct CapturingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        let provided = metadataProvider?.get() ?? [:]
+        let all = provided.merging(metadata) { _, new in new }.merging(event.metadata ?? [:]) { _, new in new }
         capture.append("\(event.level) \(label) \(event.message) \(all.map { "\($0)=\($1)" }.sorted().joined(separator: " "))")
     }
 }

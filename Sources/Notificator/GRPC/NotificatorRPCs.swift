@@ -22,6 +22,6 @@ public struct NotificatorRPCs: Sendable {
             NotificatorGRPCService(deliveries: deliveries, wakeup: wakeup, logger: logger),
             HealthGRPCService(databaseIsCurrent: databaseIsCurrent),
         ]
-        interceptors = [GRPCAuthorization(authenticator: authenticator)]
+        interceptors = [GRPCRequestScope(), GRPCAuthorization(authenticator: authenticator)]
     }
 }

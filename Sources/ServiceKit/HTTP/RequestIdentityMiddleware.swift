@@ -21,21 +21,14 @@ public struct RequestIdentityMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let requestID = request.headers[.requestID].flatMap(Self.acceptable) ?? RequestIDs.requestID()
-        let trace: TraceContext
-        if let parent = request.headers[.traceparent],
-            let incoming = try? TraceContext(traceParentHeaderValue: parent, traceStateHeaderValue: request.headers[.tracestate])
-        {
-            trace = TraceContext(traceID: incoming.traceID, spanID: RequestIDs.spanID(), flags: incoming.flags, state: incoming.state)
-        } else {
-            trace = TraceContext(traceID: RequestIDs.traceID(), spanID: RequestIDs.spanID(), flags: [], state: TraceState())
-        }
-        context.requestID = requestID
-        context.trace = trace
+        let arrived = OutgoingRequestIdentity.continuing(
+            requestID: request.headers[.requestID], traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate])
+        context.requestID = arrived.requestID
+        context.trace = arrived.trace
         let identity = context.outgoing
         return try await RequestScope.$identity.withValue(identity) {
             var response = try await next(request, context)
-            response.headers[.requestID] = requestID
+            response.headers[.requestID] = arrived.requestID
             return response
         }
     }
@@ -43,5 +36,21 @@ public struct RequestIdentityMiddleware: RouterMiddleware {
     static func acceptable(_ id: String) -> String? {
         guard !id.isEmpty, id.utf8.count <= 128, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         return id
+    }
+}
+
+extension OutgoingRequestIdentity {
+    /// The identity of a request that came with these headers (HTTP) or
+    /// metadata (gRPC): the caller's request id when sensible, else a new
+    /// one; the caller's trace continued with a new span, else a new trace.
+    public static func continuing(requestID: String?, traceparent: String?, tracestate: String?) -> OutgoingRequestIdentity {
+        let trace: TraceContext
+        if let traceparent, let incoming = try? TraceContext(traceParentHeaderValue: traceparent, traceStateHeaderValue: tracestate) {
+            trace = TraceContext(traceID: incoming.traceID, spanID: RequestIDs.spanID(), flags: incoming.flags, state: incoming.state)
+        } else {
+            trace = TraceContext(traceID: RequestIDs.traceID(), spanID: RequestIDs.spanID(), flags: [], state: TraceState())
+        }
+        return OutgoingRequestIdentity(
+            requestID: requestID.flatMap(RequestIdentityMiddleware.acceptable) ?? RequestIDs.requestID(), trace: trace)
     }
 }
