@@ -31,14 +31,12 @@ struct IdempotencyGate: Sendable {
         do {
             return try answer(try await work(request, IdempotencyRecord(request: idempotent, response: answer))).response(replayed: false)
         } catch BugRepositoryError.idempotencyKeyTaken {
-            // A request with the same key took it while this one worked. It
-            // may share this one's group commit, so its answer can be a few
-            // milliseconds from visible: look again for a while.
-            for _ in 0..<50 {
-                if let kept = try await kept(idempotent) { return kept }
-                try await Task.sleep(for: .milliseconds(5))
+            // A request with the same key committed while this one worked
+            // (the writer answers a refused job only once its batch is over).
+            guard let kept = try await kept(idempotent) else {
+                throw Problem.conflict("idempotency_conflict", "another request with this Idempotency-Key is in progress; try again")
             }
-            throw Problem.conflict("idempotency_conflict", "another request with this Idempotency-Key is in progress; try again")
+            return kept
         }
     }
 

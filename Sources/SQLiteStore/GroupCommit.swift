@@ -1,9 +1,10 @@
 /// Runs a batch of write jobs as one SQLite transaction with one commit.
 ///
 /// Each job runs in its own savepoint, so one that throws is rolled back
-/// alone and its caller alone gets the error. Callers whose jobs succeeded are
-/// answered only after COMMIT has returned: an answer means the write is as
-/// durable as `synchronous` makes it.
+/// alone and its caller alone gets the error. Every caller is answered only
+/// after the transaction has ended: a success means the write is as durable
+/// as `synchronous` makes it, and a failure caused by another job of the
+/// batch (a UNIQUE key it took) finds that job's write visible when it reads.
 enum GroupCommit {
     static func run(_ jobs: [any DatabaseJob], on connection: Connection) {
         var pending = jobs[...]
@@ -17,6 +18,7 @@ enum GroupCommit {
             // One job needs no savepoint: its failure rolls back everything.
             let isolated = pending.count > 1
             var included: [any DatabaseJob] = []
+            var refused: [(job: any DatabaseJob, error: any Error)] = []
             var index = pending.startIndex
             while index < pending.endIndex {
                 let job = pending[index]
@@ -30,7 +32,7 @@ enum GroupCommit {
                     included.append(job)
                 } catch {
                     if isolated && connection.isInTransaction && rollBackSavepoint(on: connection) {
-                        job.fail(error)
+                        refused.append((job, error))
                         continue
                     }
                     // SQLite ended the whole transaction (a full disk, an I/O
@@ -38,6 +40,7 @@ enum GroupCommit {
                     // before this one lost their work, so run them again in a
                     // fresh transaction, without this one.
                     connection.rollback()
+                    for (job, error) in refused { job.fail(error) }
                     job.fail(error)
                     pending = (included + pending[index...])[...]
                     continue attempt
@@ -45,15 +48,18 @@ enum GroupCommit {
             }
             guard !included.isEmpty else {
                 connection.rollback()
+                for (job, error) in refused { job.fail(error) }
                 return
             }
             do {
                 try connection.execute("COMMIT")
             } catch {
                 connection.rollback()
+                for (job, error) in refused { job.fail(error) }
                 for job in included { job.fail(error) }
                 return
             }
+            for (job, error) in refused { job.fail(error) }
             for job in included { job.succeed() }
             return
         }

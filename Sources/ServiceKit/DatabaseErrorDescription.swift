@@ -24,3 +24,14 @@ public func describeDatabaseError(_ error: any Error, path: String) -> String {
         return "\(path): \(error)"
     }
 }
+
+/// Whether `error` says the storage cannot be written right now (a full
+/// disk, an I/O error, a read-only or locked file) rather than that the
+/// request is wrong: HTTP answers it 503 `storage_unavailable`, gRPC
+/// `UNAVAILABLE`.
+public func isStorageUnavailable(_ error: any Error) -> Bool {
+    switch error {
+    case ResultCode.full, ResultCode.ioError, ResultCode.readonly, ResultCode.busy, ResultCode.cantOpen: true
+    default: false
+    }
+}

@@ -64,15 +64,12 @@ struct NotificatorGRPCService: Bugtracker_Notificator_V1_Notificator.SimpleServi
             return try await work()
         } catch let error as RPCError {
             throw error
+        } catch  where isStorageUnavailable(error) {
+            logger.error("storage failure", metadata: ["error": "\(error)"])
+            throw RPCError(code: .unavailable, message: "the notificator cannot write to its storage right now; try again later")
         } catch {
-            switch error {
-            case ResultCode.full, ResultCode.ioError, ResultCode.readonly, ResultCode.busy, ResultCode.cantOpen:
-                logger.error("storage failure", metadata: ["error": "\(error)"])
-                throw RPCError(code: .unavailable, message: "the notificator cannot write to its storage right now; try again later")
-            default:
-                logger.error("gRPC call failed", metadata: ["error": "\(error)"])
-                throw RPCError(code: .internalError, message: "internal error")
-            }
+            logger.error("gRPC call failed", metadata: ["error": "\(error)"])
+            throw RPCError(code: .internalError, message: "internal error")
         }
     }
 }

@@ -49,7 +49,7 @@ public struct ProblemMiddleware: RouterMiddleware {
             return ProtocolErrorHandler.problem(for: error)
         case let error as HTTPError where error.status.code < 500:
             return Problem(status: error.status, code: "bad_request", detail: error.status.reasonPhrase.lowercased())
-        case ResultCode.full, ResultCode.ioError, ResultCode.readonly, ResultCode.busy, ResultCode.cantOpen:
+        case let error where isStorageUnavailable(error):
             context.logger.error("storage failure", metadata: ["error": "\(error)"])
             return .unavailable("storage_unavailable", "the service cannot write to its storage right now", retryAfterSeconds: 5)
         default:
