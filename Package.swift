@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
+        // Only OTLP over HTTP: the gRPC exporter would build a second gRPC stack's worth of code.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -42,11 +45,22 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
         ),
+        // Spans, when the process has a tracer: the switch, the helpers that
+        // cost nothing when it is off, the trace of the current task.
+        .target(
+            name: "TraceSupport",
+            dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The data layer: connections, statements, the writer and readers, migrations.
         .target(
             name: "SQLiteStore",
             dependencies: [
-                "CSQLite",
+                "CSQLite", "TraceSupport", .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -66,7 +80,8 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "SQLiteStore",
+                "SQLiteStore", "TraceSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -89,6 +104,7 @@ let package = Package(
             name: "Identity",
             dependencies: [
                 "ServiceKit",
+                "TraceSupport", .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -104,6 +120,7 @@ let package = Package(
             name: "Outbox",
             dependencies: [
                 "ServiceKit", "SQLiteStore", "EmbeddedMigrations",
+                "TraceSupport", .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -115,6 +132,7 @@ let package = Package(
             name: "Users",
             dependencies: [
                 "ServiceKit", "Identity", "Outbox", "SQLiteStore", "EmbeddedMigrations",
+                "TraceSupport", .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -129,6 +147,7 @@ let package = Package(
             name: "Bugs",
             dependencies: [
                 "ServiceKit", "Identity", "Outbox", "SQLiteStore", "EmbeddedMigrations",
+                "TraceSupport", .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -156,6 +175,7 @@ let package = Package(
             name: "Notificator",
             dependencies: [
                 "ServiceKit", "Identity", "Outbox", "SQLiteStore", "EmbeddedMigrations", "NotificatorGRPCAPI",
+                "TraceSupport", .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -176,7 +196,9 @@ let package = Package(
         .target(
             name: "BugTrackerCLI",
             dependencies: [
-                "SQLiteStore", "ServiceKit", "Users", "Bugs", "Notificator",
+                "SQLiteStore", "ServiceKit", "TraceSupport", "Users", "Bugs", "Notificator",
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -218,7 +240,9 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "SQLiteStore", "EmbeddedMigrations", "ServiceKit", "Identity",
+                "SQLiteStore", "EmbeddedMigrations", "ServiceKit", "Identity", "TraceSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -248,7 +272,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OutboxTests",
-            dependencies: ["Outbox", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "Outbox", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -282,6 +309,9 @@ let package = Package(
             name: "NotificatorTests",
             dependencies: [
                 "Notificator", "Users", "Bugs", "Outbox", "Identity", "TestSupport", "NotificatorGRPCAPI",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),

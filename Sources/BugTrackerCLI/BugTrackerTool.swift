@@ -1,6 +1,7 @@
 import Foundation
 import SQLiteStore
 public import ServiceKit
+import ServiceLifecycle
 
 /// `bugtracker`: runs the services, all at once (`dev`, the default) or one
 /// at a time, each command made from a service definition.
@@ -58,7 +59,11 @@ public enum BugTrackerTool {
                 topology: values.topology,
                 logger: ProcessSetup.logger(definition.name, level: level)
             )
-            try await ServiceAssembly.run([launch], logger: launch.logger, handlesSignals: invocation.isProcessMain)
+            let exporter = try TracingSetup.bootstrap(
+                values, serviceName: "bugtracker-\(definition.name)", environment: invocation.environment, logger: launch.logger,
+                install: invocation.isProcessMain)
+            try await ServiceAssembly.run(
+                [launch], logger: launch.logger, handlesSignals: invocation.isProcessMain, exporter: exporter)
         }
     }
 }

@@ -23,7 +23,7 @@ enum CommonOptions {
     static let db = CommandOption("db", valueName: "PATH", help: "The database file (made by `bugtracker-migrate up`).")
 
     /// Host and logging, which every service command takes.
-    static let process = [host, logLevel, logFormat, internalToken]
+    static let process = [host, logLevel, logFormat, internalToken, TracingSetup.otlpEndpoint]
 
     /// The logging options' values.
     static func logging(_ values: OptionValues) throws -> (level: Logger.Level, format: LogFormat) {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceKit
+import ServiceLifecycle
 
 /// `bugtracker dev`: the whole system in one process, each service on its
 /// own database under `--data-dir`, migrations applied on start.
@@ -20,7 +21,7 @@ enum DevCommand {
         var options = [dataDir, CommonOptions.host, CommonOptions.logLevel, CommonOptions.logFormat]
         var internalToken = CommonOptions.internalToken
         internalToken.help = "The token the services use between them (default: a new random one each start, printed)."
-        options += [internalToken, CommonOptions.synchronous]
+        options += [internalToken, CommonOptions.synchronous, TracingSetup.otlpEndpoint]
         for definition in catalog {
             for listener in definition.listeners {
                 options.append(
@@ -99,6 +100,9 @@ enum DevCommand {
         logger.notice("data in \(dataDirectory); stop with Ctrl-C")
         let notes = catalog.flatMap { $0.devNotes(topology.url(of: $0.name)) }
         if !notes.isEmpty { FileHandle.standardOutput.write(Data((notes.joined(separator: "\n") + "\n").utf8)) }
-        try await ServiceAssembly.run(launches, logger: logger, handlesSignals: invocation.isProcessMain)
+        let exporter = try TracingSetup.bootstrap(
+            values, serviceName: "bugtracker-dev", environment: invocation.environment, logger: logger,
+            install: invocation.isProcessMain)
+        try await ServiceAssembly.run(launches, logger: logger, handlesSignals: invocation.isProcessMain, exporter: exporter)
     }
 }

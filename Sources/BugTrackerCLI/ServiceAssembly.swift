@@ -29,7 +29,9 @@ struct ServiceLaunch: Sendable {
 /// (or, in tests, until the task is cancelled). The databases come first in
 /// the group, so they close after the services that use them have stopped.
 enum ServiceAssembly {
-    static func run(_ launches: [ServiceLaunch], logger: Logger, handlesSignals: Bool) async throws {
+    /// `exporter` (span export) runs first in the group, so it stops last
+    /// and sends the spans of the requests that finished on shutdown.
+    static func run(_ launches: [ServiceLaunch], logger: Logger, handlesSignals: Bool, exporter: (any Service)? = nil) async throws {
         var databases: [Database] = []
         var services: [any Service] = []
         do {
@@ -50,7 +52,7 @@ enum ServiceAssembly {
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: databases + services,
+                services: [exporter].compactMap { $0 } + databases + services,
                 gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
                 logger: logger
             )

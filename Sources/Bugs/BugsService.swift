@@ -100,7 +100,8 @@ public func buildBugsService(
         openAPIDocument: PackageResources.openapi_json,
         isReady: database.readinessCheck(service: BugsService.name, migrations: BugsService.migrations),
         options: OutboxServiceOptions(
-            http: options.http, internalToken: options.internalToken, outboxRetention: options.outboxRetention, metrics: options.metrics
+            http: options.http, internalToken: options.internalToken, outboxRetention: options.outboxRetention, metrics: options.metrics,
+            service: BugsService.name
         ),
         routes: routes,
         authenticator: BearerAuthenticator(

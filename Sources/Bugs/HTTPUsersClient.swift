@@ -4,6 +4,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceKit
+import TraceSupport
+import Tracing
 
 /// `UsersClient` over HTTP: `GET {base}/users/{id}` with the internal
 /// token, the caller's `X-Request-ID` and a `traceparent` continuing its
@@ -34,6 +36,9 @@ public final class HTTPUsersClient: UsersClient {
         // A refused connection fails at once and is retried once, here;
         // the pool's own retries would hold every call until its deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // The call's span is ours, named by the route (`GET /users/{id}`);
+        // AsyncHTTPClient's own would nest a second one named `GET`.
+        configuration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.breaker = breaker
         self.callTimeout = callTimeout
@@ -69,13 +74,26 @@ public final class HTTPUsersClient: UsersClient {
         }
     }
 
+    /// One call: a client span when spans are recorded, whose id the
+    /// `traceparent` sent carries.
     private func fetch(id: Int64, identity: OutgoingRequestIdentity, deadline: NIODeadline) async throws -> UserReference? {
+        try await Spans.record("GET /users/{id}", kind: .client, onlyInsideTrace: true) { span in
+            span?.attributes["http.request.method"] = "GET"
+            span?.attributes["url.full"] = "\(baseURL)/users/\(id)"
+            return try await fetch(id: id, identity: identity, deadline: deadline, span: span)
+        }
+    }
+
+    private func fetch(id: Int64, identity: OutgoingRequestIdentity, deadline: NIODeadline, span: (any Span)?) async throws
+        -> UserReference?
+    {
         var request = HTTPClientRequest(url: "\(baseURL)/users/\(id)")
         request.headers.add(name: "Authorization", value: "Bearer \(internalToken)")
         request.headers.add(name: "X-Request-ID", value: identity.requestID)
-        request.headers.add(name: "traceparent", value: identity.traceparent)
+        request.headers.add(name: "traceparent", value: Spans.traceparent() ?? identity.traceparent)
         request.headers.add(name: "Accept", value: "application/json")
         let response = try await client.execute(request, deadline: deadline)
+        span?.attributes["http.response.status_code"] = Int(response.status.code)
         switch response.status {
         case .ok:
             let body = try await response.body.collect(upTo: 64 * 1024)

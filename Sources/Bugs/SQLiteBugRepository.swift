@@ -74,7 +74,7 @@ public struct SQLiteBugRepository: BugRepository {
         _ bug: NewBug, actor: ActorID, idempotency: IdempotencyRecord<Bug>?, mails: @escaping @Sendable (Bug) -> [MailDraft]
     ) async throws -> Bug {
         let now = clock()
-        return try await outbox.write(at: now) { connection, outbox in
+        return try await outbox.write("create bug", at: now) { connection, outbox in
             try connection.execute(
                 """
                 INSERT INTO bugs (title, description, status, priority, reporter_id, assignee_id, created_at, updated_at, version)
@@ -109,7 +109,7 @@ public struct SQLiteBugRepository: BugRepository {
         mails: @escaping @Sendable (_ before: Bug, _ after: Bug, _ watchers: [Int64]) -> [MailDraft]
     ) async throws -> Bug {
         let now = clock()
-        return try await outbox.write(at: now) { connection, outbox in
+        return try await outbox.write("update bug", at: now) { connection, outbox in
             guard let current = try Self.fetchBug(id, on: connection) else { throw BugRepositoryError.notFound(id) }
             guard current.version == expectedVersion else {
                 throw BugRepositoryError.versionMismatch(current: current.version)
@@ -145,7 +145,7 @@ public struct SQLiteBugRepository: BugRepository {
         mails: @escaping @Sendable (_ bug: Bug, _ comment: Comment, _ watchers: [Int64]) -> [MailDraft]
     ) async throws -> Comment {
         let now = clock()
-        return try await outbox.write(at: now) { connection, outbox in
+        return try await outbox.write("add comment", at: now) { connection, outbox in
             try connection.execute(
                 "INSERT INTO comments (bug_id, author_id, body, created_at) SELECT id, ?, ?, ? FROM bugs WHERE id = ?",
                 [SQLiteValue(author), .text(body.text), now.sqliteValue, .integer(bugID)]
@@ -163,7 +163,7 @@ public struct SQLiteBugRepository: BugRepository {
 
     public func setWatching(_ watching: Bool, user userID: Int64, bug bugID: Int64) async throws {
         let now = clock()
-        try await database.write { connection in
+        try await database.write("set watching") { connection in
             guard try connection.queryFirst("SELECT 1 FROM bugs WHERE id = ?", [.integer(bugID)], { _ in true }) != nil else {
                 throw BugRepositoryError.notFound(bugID)
             }
@@ -347,7 +347,7 @@ public struct SQLiteIdempotencyStore: IdempotencyStore {
     public func prune(before time: Timestamp) async throws -> Int {
         var total = 0
         while true {
-            let pruned = try await database.write { connection in
+            let pruned = try await database.write("prune idempotency keys") { connection in
                 try connection.execute(
                     "DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys WHERE created_at < ? LIMIT 500)",
                     [time.sqliteValue])

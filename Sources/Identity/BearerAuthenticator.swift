@@ -2,6 +2,7 @@ public import Hummingbird
 public import HummingbirdAuth
 import Logging
 public import ServiceKit
+import Tracing
 
 extension ServiceRequestContext: AuthRequestContext {}
 
@@ -23,6 +24,7 @@ public struct BearerAuthenticator: AuthenticatorMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         (context.identity, context.credentials) = await identify(authorization: request.headers[.authorization])
+        if let userID = context.identity?.userID { RequestScope.serverSpan?.attributes["user.id"] = String(userID) }
         // The caller's id joins the request's log lines from here on.
         return try await RequestScope.$identity.withValue(context.outgoing) {
             try await next(request, context)

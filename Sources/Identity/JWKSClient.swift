@@ -4,6 +4,8 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import TraceSupport
+import Tracing
 
 /// The users service's published keys, fetched from its
 /// `/.well-known/jwks.json` and kept: fetched again every ten minutes, and
@@ -26,6 +28,15 @@ public final class JWKSClient: VerificationKeySource {
     private let minimumInterval: Duration
     private let now: @Sendable () -> ContinuousClock.Instant
     private let state = Mutex(State())
+
+    /// One client for the process's key fetches, never shut down (it lives
+    /// as long as the process). AsyncHTTPClient's own spans are off: the
+    /// fetch's span is ours, named by the route.
+    private static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.tracing.tracer = nil
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// - Parameters:
     ///   - usersURL: the users service's base URL.
@@ -100,8 +111,14 @@ public final class JWKSClient: VerificationKeySource {
         do {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-            let body = try await response.body.collect(upTo: 1 << 20)
+            let (response, body) = try await Spans.record("GET /.well-known/jwks.json", kind: .client, onlyInsideTrace: true) { span in
+                span?.attributes["http.request.method"] = "GET"
+                span?.attributes["url.full"] = url
+                if let traceparent = Spans.traceparent() { request.headers.add(name: "traceparent", value: traceparent) }
+                let response = try await Self.client.execute(request, timeout: .seconds(5))
+                span?.attributes["http.response.status_code"] = Int(response.status.code)
+                return (response, try await response.body.collect(upTo: 1 << 20))
+            }
             guard response.status == .ok else { throw KeysUnavailable("\(url) answered \(response.status.code)") }
             let document = try JSONDecoder().decode(JWKSDocument.self, from: Data(body.readableBytesView))
             var keys: [String: PublishedKey] = [:]

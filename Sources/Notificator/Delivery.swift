@@ -40,6 +40,9 @@ public struct Delivery: Sendable, Hashable, ResponseEncodable {
     /// The conversation it belongs to (`bug-7`), sent as `References`; not
     /// part of the API's view.
     public var thread: String? = nil
+    /// The W3C trace each attempt continues (the source row's, or the gRPC
+    /// call's); not part of the API's view.
+    public var traceparent: String? = nil
 
     /// The API's view, in the contract's order, which the encoding follows;
     /// `body` and `source_created_at` stay out.

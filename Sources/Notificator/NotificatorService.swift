@@ -172,7 +172,8 @@ public func buildNotificatorService(
 
     let authenticator = BearerAuthenticator(
         internalToken: InternalToken(options.internalToken), verifier: TokenVerifier(source: options.keys ?? NoPublishedKeys()))
-    let router = ServiceApplication.router(metrics: options.metrics, routes: routes, authenticator: authenticator)
+    let router = ServiceApplication.router(
+        service: NotificatorService.name, metrics: options.metrics, routes: routes, authenticator: authenticator)
     router.addRoutes(DeliveriesController(deliveries: repository, wakeup: wakeup).endpoints)
     router.addRoutes(
         OperationsController(

@@ -12,7 +12,7 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
 
     private static let columns = """
         id, source, source_message_id, topic, recipient, subject, body, status, attempts, last_error,
-        next_attempt_at, source_created_at, created_at, sent_at, died_at, message_id, thread
+        next_attempt_at, source_created_at, created_at, sent_at, died_at, message_id, thread, traceparent
         """
 
     private static func delivery(_ row: Row) throws -> Delivery {
@@ -28,14 +28,15 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
             createdAt: try row.timestamp("created_at"), sentAt: try row.optionalTimestamp("sent_at"),
             diedAt: try row.optionalTimestamp("died_at"),
             messageID: try row.optionalText("message_id") ?? "<\(try row.text("source")).\(try row.int64("source_message_id"))@bugtracker>",
-            thread: try row.optionalText("thread")
+            thread: try row.optionalText("thread"),
+            traceparent: try row.optionalText("traceparent")
         )
     }
 
     @discardableResult
     public func ingest(_ messages: [OutboxMessage], from source: String, upTo lastID: Int64) async throws -> Int {
         let now = Timestamp.now()
-        return try await database.write { connection in
+        return try await database.write("ingest outbox messages") { connection in
             // The cursor row first: deliveries reference it.
             try connection.execute(
                 """
@@ -49,15 +50,15 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
                 try connection.execute(
                     """
                     INSERT INTO deliveries (source, source_message_id, topic, recipient, subject, body, status, attempts,
-                                            next_attempt_at, source_created_at, created_at, message_id, thread)
+                                            next_attempt_at, source_created_at, created_at, message_id, thread, traceparent)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8, ?9,
-                            '<' || ?1 || '.' || ?2 || '.' || (SELECT instance_id FROM installation) || '@bugtracker>', ?10)
+                            '<' || ?1 || '.' || ?2 || '.' || (SELECT instance_id FROM installation) || '@bugtracker>', ?10, ?11)
                     ON CONFLICT (source, source_message_id) DO NOTHING
                     """,
                     [
                         .text(source), .integer(message.id), .text(message.topic), .text(message.recipient),
                         .text(message.subject), .text(message.body), now.sqliteValue, message.createdAt.sqliteValue,
-                        now.sqliteValue, SQLiteValue(message.thread),
+                        now.sqliteValue, SQLiteValue(message.thread), SQLiteValue(Self.acceptable(message.traceparent)),
                     ]
                 )
                 inserted += connection.changes
@@ -66,9 +67,18 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
         }
     }
 
+    /// A source's `traceparent` when it is one (the column's check would
+    /// refuse the whole batch for one odd value); nil otherwise.
+    private static func acceptable(_ traceparent: String?) -> String? {
+        guard let traceparent, traceparent.utf8.count == 55 else { return nil }
+        return traceparent
+    }
+
     public func enqueue(_ mail: DirectMail) async throws -> (delivery: Delivery, created: Bool) {
         let now = Timestamp.now()
-        return try await database.write { connection in
+        // The call's trace, which the delivery's attempts continue.
+        let traceparent = RequestScope.traceparent
+        return try await database.write("enqueue delivery") { connection in
             if let key = mail.idempotencyKey,
                 let stored = try connection.queryFirst(
                     "SELECT \(Self.columns) FROM deliveries WHERE idempotency_key = ?", [.text(key)], Self.delivery)
@@ -92,14 +102,14 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
             let delivery = try connection.query(
                 """
                 INSERT INTO deliveries (source, source_message_id, topic, recipient, subject, body, status, attempts,
-                                        next_attempt_at, source_created_at, created_at, message_id, idempotency_key)
+                                        next_attempt_at, source_created_at, created_at, message_id, idempotency_key, traceparent)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7,
-                        '<' || ?1 || '.' || ?2 || '.' || (SELECT instance_id FROM installation) || '@bugtracker>', ?8)
+                        '<' || ?1 || '.' || ?2 || '.' || (SELECT instance_id FROM installation) || '@bugtracker>', ?8, ?9)
                 RETURNING \(Self.columns)
                 """,
                 [
                     .text(DirectMail.source), .integer(number), .text(DirectMail.topic), .text(mail.recipient), .text(mail.subject),
-                    .text(mail.body), now.sqliteValue, SQLiteValue(mail.idempotencyKey),
+                    .text(mail.body), now.sqliteValue, SQLiteValue(mail.idempotencyKey), SQLiteValue(traceparent),
                 ],
                 Self.delivery
             )
@@ -151,7 +161,7 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
     }
 
     public func markSent(id: Int64, at time: Timestamp) async throws {
-        try await database.write { connection in
+        try await database.write("mark delivery sent") { connection in
             try connection.execute(
                 """
                 UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, next_attempt_at = NULL
@@ -163,7 +173,7 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
     }
 
     public func markFailed(id: Int64, error: String, retryAt: Timestamp?, at time: Timestamp) async throws {
-        try await database.write { connection in
+        try await database.write("mark delivery failed") { connection in
             try connection.execute(
                 """
                 UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?, died_at = ?
@@ -197,7 +207,7 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
     }
 
     public func retry(id: Int64, at time: Timestamp) async throws -> Delivery? {
-        try await database.write { connection in
+        try await database.write("retry delivery") { connection in
             guard
                 let delivery = try connection.queryFirst(
                     "SELECT \(Self.columns) FROM deliveries WHERE id = ?", [.integer(id)], Self.delivery
@@ -231,7 +241,7 @@ public struct SQLiteDeliveryRepository: DeliveryRepository, SourceCursorReposito
 
     @discardableResult
     public func prune(finishedBefore time: Timestamp, limit: Int) async throws -> Int {
-        try await database.write { connection in
+        try await database.write("prune deliveries") { connection in
             try connection.execute(
                 """
                 DELETE FROM deliveries WHERE id IN (

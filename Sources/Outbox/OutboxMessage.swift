@@ -32,10 +32,13 @@ public struct OutboxMessage: Sendable, Hashable, Codable {
     public var subject: String
     public var body: String
     public var thread: String?
+    /// The W3C trace of the request that wrote the row.
+    public var traceparent: String?
     public var createdAt: Timestamp
 
     public init(
-        id: Int64, topic: String, recipient: String, subject: String, body: String, thread: String? = nil, createdAt: Timestamp
+        id: Int64, topic: String, recipient: String, subject: String, body: String, thread: String? = nil,
+        traceparent: String? = nil, createdAt: Timestamp
     ) {
         self.id = id
         self.topic = topic
@@ -43,12 +46,13 @@ public struct OutboxMessage: Sendable, Hashable, Codable {
         self.subject = subject
         self.body = body
         self.thread = thread
+        self.traceparent = traceparent
         self.createdAt = createdAt
     }
 
     /// In the contract's order, which the encoding follows.
     enum CodingKeys: String, CodingKey {
-        case id, topic, recipient, subject, body, thread
+        case id, topic, recipient, subject, body, thread, traceparent
         case createdAt = "created_at"
     }
 }

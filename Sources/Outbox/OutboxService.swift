@@ -13,13 +13,17 @@ public struct OutboxServiceOptions: Sendable {
     /// How long acknowledged outbox rows are kept.
     public var outboxRetention: Duration
     public var metrics: ServiceMetrics
+    /// The service's name, on its spans.
+    public var service: String?
 
     public init(
         http: HTTPServiceConfiguration,
         internalToken: String?,
         outboxRetention: Duration = .seconds(7 * 86_400),
-        metrics: ServiceMetrics = ServiceMetrics()
+        metrics: ServiceMetrics = ServiceMetrics(),
+        service: String? = nil
     ) {
+        self.service = service
         self.http = http
         self.internalToken = internalToken
         self.outboxRetention = outboxRetention
@@ -32,7 +36,8 @@ public struct OutboxServiceOptions: Sendable {
             http: setup.http,
             internalToken: setup.internalToken,
             outboxRetention: try setup.options.duration(Outbox.retentionOption.name) ?? .seconds(7 * 86_400),
-            metrics: setup.metrics
+            metrics: setup.metrics,
+            service: setup.name
         )
     }
 }
@@ -65,7 +70,8 @@ public enum Outbox {
         authenticator: (any RouterMiddleware<ServiceRequestContext>)? = nil,
         services: [any Service] = []
     ) -> Application<RouterResponder<ServiceRequestContext>> {
-        let router = ServiceApplication.router(metrics: options.metrics, routes: routes, authenticator: authenticator)
+        let router = ServiceApplication.router(
+            service: options.service, metrics: options.metrics, routes: routes, authenticator: authenticator)
         let pending = options.metrics.gauge(
             "outbox_pending_messages", help: "Outbox rows written and not yet acknowledged by the notificator.")
         router.addRoutes(api)

@@ -18,13 +18,16 @@ public struct SQLiteOutboxRepository: OutboxRepository {
     /// Every write that queues mail goes through here.
     ///
     /// `body` may run more than once (see `Database.write`), so it must not
-    /// act outside the database.
+    /// act outside the database. `operation` names the write's span; each
+    /// row appended carries the trace of the request making the change.
     public func write<T: Sendable>(
+        _ operation: String = "write",
         at time: Timestamp = .now(),
         _ body: @escaping @Sendable (Connection, OutboxAppender) throws -> T
     ) async throws -> T {
-        let (result, lastID) = try await database.write { connection in
-            let appender = OutboxAppender(connection: connection, time: time)
+        let traceparent = RequestScope.traceparent
+        let (result, lastID) = try await database.write(operation) { connection in
+            let appender = OutboxAppender(connection: connection, time: time, traceparent: traceparent)
             let result = try body(connection, appender)
             return (result, appender.lastID)
         }
@@ -36,14 +39,14 @@ public struct SQLiteOutboxRepository: OutboxRepository {
         OutboxMessage(
             id: try row.int64("id"), topic: try row.text("topic"), recipient: try row.text("recipient"),
             subject: try row.text("subject"), body: try row.text("body"), thread: try row.optionalText("thread"),
-            createdAt: try row.timestamp("created_at")
+            traceparent: try row.optionalText("traceparent"), createdAt: try row.timestamp("created_at")
         )
     }
 
     public func messages(after id: Int64, limit: Int) async throws -> [OutboxMessage] {
         try await database.read { connection in
             try connection.query(
-                "SELECT id, topic, recipient, subject, body, thread, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+                "SELECT id, topic, recipient, subject, body, thread, traceparent, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
                 [.integer(id), .integer(Int64(limit))],
                 Self.message
             )
@@ -52,7 +55,7 @@ public struct SQLiteOutboxRepository: OutboxRepository {
 
     @discardableResult
     public func acknowledge(upTo id: Int64, at time: Timestamp) async throws -> Int {
-        try await database.write { connection in
+        try await database.write("acknowledge outbox") { connection in
             try connection.execute(
                 "UPDATE outbox SET relayed_at = ? WHERE id <= ? AND relayed_at IS NULL",
                 [time.sqliteValue, .integer(id)]
@@ -63,7 +66,7 @@ public struct SQLiteOutboxRepository: OutboxRepository {
 
     @discardableResult
     public func prune(relayedBefore time: Timestamp) async throws -> Int {
-        try await database.write { connection in
+        try await database.write("prune outbox") { connection in
             try connection.execute("DELETE FROM outbox WHERE relayed_at < ?", [time.sqliteValue])
             return connection.changes
         }
@@ -84,21 +87,23 @@ public struct SQLiteOutboxRepository: OutboxRepository {
 public final class OutboxAppender {
     private let connection: Connection
     private let time: Timestamp
+    private let traceparent: String?
     /// The id of the last row appended, which the commit announces.
     private(set) var lastID: Int64?
 
-    init(connection: Connection, time: Timestamp) {
+    init(connection: Connection, time: Timestamp, traceparent: String?) {
         self.connection = connection
         self.time = time
+        self.traceparent = traceparent
     }
 
     /// Queues `draft`.
     public func append(_ draft: MailDraft) throws {
         try connection.execute(
-            "INSERT INTO outbox (topic, recipient, subject, body, thread, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (topic, recipient, subject, body, thread, traceparent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 .text(draft.topic), .text(draft.recipient), .text(draft.subject), .text(draft.body), SQLiteValue(draft.thread),
-                time.sqliteValue,
+                SQLiteValue(traceparent), time.sqliteValue,
             ]
         )
         lastID = connection.lastInsertRowID

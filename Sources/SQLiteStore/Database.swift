@@ -1,6 +1,8 @@
 import Foundation
 public import ServiceLifecycle
 import Synchronization
+import TraceSupport
+import Tracing
 
 /// A SQLite database file served by one writer thread and a pool of reader
 /// threads, each with its own connection, in WAL mode so reads run in
@@ -94,8 +96,22 @@ public final class Database: Sendable {
     ///
     /// `body` may run more than once when SQLite aborts a shared transaction
     /// (a full disk, say), so it must not act outside the database.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await submit(to: writes, exclusive: false, interruptible: false, body)
+    ///
+    /// Inside a traced request, the write is a span named `operation` (what
+    /// it does, `create bug`, never its SQL), covering the wait for the
+    /// writer and the commit.
+    public func write<T: Sendable>(
+        _ operation: String = "write", _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        try await Spans.record(operation, kind: .internal, onlyInsideTrace: true) { span in
+            if let span {
+                span.attributes["db.system"] = "sqlite"
+                span.attributes["db.system.name"] = "sqlite"
+                span.attributes["db.operation.name"] = operation
+                span.attributes["db.namespace"] = (path as NSString).lastPathComponent
+            }
+            return try await submit(to: writes, exclusive: false, interruptible: false, body)
+        }
     }
 
     /// Runs `body` alone on the writer connection, outside any transaction,

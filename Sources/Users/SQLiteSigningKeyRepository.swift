@@ -28,7 +28,7 @@ public struct SQLiteSigningKeyRepository: SigningKeyRepository {
     public func ensureCurrent(at time: Timestamp) async throws -> SigningKey {
         if let current = try await current() { return current }
         let made = SigningKey.generate(at: time)
-        return try await database.write { connection in
+        return try await database.write("ensure signing key") { connection in
             // Another process may have made one since we looked.
             if let current = try connection.queryFirst(Self.currentQuery, [], Self.key) { return current }
             try Self.insert(made, on: connection)
@@ -38,7 +38,7 @@ public struct SQLiteSigningKeyRepository: SigningKeyRepository {
 
     public func rotate(at time: Timestamp) async throws -> SigningKey {
         let made = SigningKey.generate(at: time)
-        return try await database.write { connection in
+        return try await database.write("rotate signing key") { connection in
             // A retired key never signs again: only its public half is kept.
             try connection.execute(
                 "UPDATE signing_keys SET retired_at = ?, private_key = '' WHERE retired_at IS NULL", [time.sqliteValue])

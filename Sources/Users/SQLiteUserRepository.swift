@@ -32,7 +32,7 @@ public struct SQLiteUserRepository: UserRepository {
         _ user: NewUser, passwordHash: String?, token: PasswordToken?, mails: @escaping @Sendable (User) -> [MailDraft]
     ) async throws -> User {
         let now = Timestamp.now()
-        return try await outbox.write(at: now) { connection, outbox in
+        return try await outbox.write("create user", at: now) { connection, outbox in
             do {
                 try connection.execute(
                     "INSERT INTO users (email, email_key, name, role, password_hash, created_at) VALUES (?, ?, ?, 'member', ?, ?)",
@@ -88,7 +88,7 @@ public struct SQLiteUserRepository: UserRepository {
     }
 
     public func update(id: Int64, changes: UserChanges) async throws -> User? {
-        try await database.write { connection in
+        try await database.write("update user") { connection in
             var assignments: [String] = []
             var arguments: [SQLiteValue] = []
             if let name = changes.name {
@@ -113,7 +113,7 @@ public struct SQLiteUserRepository: UserRepository {
 
     public func issue(_ token: PasswordToken, email: String, mails: @escaping @Sendable (User) -> [MailDraft]) async throws -> Bool {
         let key = EmailAddress.key(email)
-        return try await outbox.write(at: token.createdAt) { connection, outbox in
+        return try await outbox.write("issue password token", at: token.createdAt) { connection, outbox in
             guard let user = try connection.queryFirst("SELECT \(Self.columns) FROM users WHERE email_key = ?", [.text(key)], Self.user)
             else { return false }
             try Self.store(token, for: user.id, on: connection)
@@ -123,7 +123,7 @@ public struct SQLiteUserRepository: UserRepository {
     }
 
     public func redeem(tokenHash: String, at time: Timestamp, passwordHash: String) async throws -> User? {
-        try await database.write { connection in
+        try await database.write("redeem password token") { connection in
             // Spent in the statement that checks it: two uses at once find
             // one row to mark, and only the first does.
             guard
@@ -143,7 +143,7 @@ public struct SQLiteUserRepository: UserRepository {
     /// `bugtracker admin grant-admin`, on the database directly.
     public func grantAdmin(email: String) async throws -> User? {
         let key = EmailAddress.key(email)
-        return try await database.write { connection in
+        return try await database.write("grant admin") { connection in
             try connection.execute("UPDATE users SET role = 'admin' WHERE email_key = ?", [.text(key)])
             return try connection.queryFirst("SELECT \(Self.columns) FROM users WHERE email_key = ?", [.text(key)], Self.user)
         }

@@ -137,7 +137,8 @@ public func buildUsersService(
         openAPIDocument: PackageResources.openapi_json,
         isReady: database.readinessCheck(service: UsersService.name, migrations: UsersService.migrations),
         options: OutboxServiceOptions(
-            http: options.http, internalToken: options.internalToken, outboxRetention: options.outboxRetention, metrics: options.metrics
+            http: options.http, internalToken: options.internalToken, outboxRetention: options.outboxRetention, metrics: options.metrics,
+            service: UsersService.name
         ),
         routes: routes,
         authenticator: BearerAuthenticator(internalToken: InternalToken(options.internalToken), verifier: TokenVerifier(source: issuer))

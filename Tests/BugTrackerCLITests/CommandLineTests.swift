@@ -102,6 +102,18 @@ import Testing
         #expect(try invocation(bugtracker, ["users", "--port", "65535"]).options.port("port") == 65535)
     }
 
+    @Test func theOTLPEndpointIsAnHTTPURLWhoseTracesGoToV1Traces() throws {
+        #expect(try TracingSetup.tracesURL(invocation(bugtracker, ["users"]).options) == nil)
+        let given = try invocation(bugtracker, ["bugs", "--otlp-endpoint", "http://jaeger:4318/"])
+        #expect(try TracingSetup.tracesURL(given.options) == "http://jaeger:4318/v1/traces")
+        let dev = try invocation(bugtracker, ["dev"], environment: ["BUGTRACKER_OTLP_ENDPOINT": "https://collector.example.com"])
+        #expect(try TracingSetup.tracesURL(dev.options) == "https://collector.example.com/v1/traces")
+        for bad in ["jaeger:4318", "ftp://jaeger", "http://"] {
+            let refused = try invocation(bugtracker, ["notificator", "--otlp-endpoint", bad])
+            #expect(throws: OptionError.self) { try TracingSetup.tracesURL(refused.options) }
+        }
+    }
+
     @Test func synchronousOffIsRefused() throws {
         let off = try invocation(bugtracker, ["users", "--synchronous", "off"])
         #expect(throws: OptionError.self) { try CommonOptions.synchronousMode(off.options) }

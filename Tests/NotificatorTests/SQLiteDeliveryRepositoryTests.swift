@@ -5,6 +5,7 @@ import SQLiteStore
 import ServiceKit
 import TestSupport
 import Testing
+import W3CTraceContext
 
 @Suite struct SQLiteDeliveryRepositoryTests {
     func message(_ id: Int64, to recipient: String = "ann@example.com") -> OutboxMessage {
@@ -29,6 +30,26 @@ import Testing
             let all = try await repository.list(filter: DeliveryFilter(), after: 0, limit: 50)
             #expect(all.items.map { "\($0.source)/\($0.sourceMessageID)" } == ["users/1", "users/2", "users/3", "bugs/1"])
             #expect(all.items.allSatisfy { $0.status == .pending && $0.attempts == 0 && $0.nextAttemptAt != nil })
+        }
+    }
+
+    @Test func aDeliveryKeepsTheTraceOfItsSourceRowOrOfTheGRPCCall() async throws {
+        try await withRepository { repository in
+            let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            var traced = message(1)
+            traced.traceparent = traceparent
+            var odd = message(3)
+            odd.traceparent = "not a traceparent"
+            try await repository.ingest([traced, message(2), odd], from: "bugs", upTo: 3)
+            let ingested = try await repository.due(at: .now(), limit: 10, excluding: [])
+            // An odd value from a source is dropped, not the batch.
+            #expect(ingested.map(\.traceparent) == [traceparent, nil, nil])
+            let call = OutgoingRequestIdentity.continuing(requestID: nil, traceparent: traceparent, tracestate: nil)
+            let direct = try await RequestScope.$identity.withValue(call) {
+                try await repository.enqueue(DirectMail(recipient: "bob@example.com", subject: "Hi", body: "Hello"))
+            }
+            #expect(direct.delivery.traceparent == call.trace.traceParentHeaderValue)
+            #expect(direct.delivery.traceparent?.hasPrefix("00-0af7651916cd43dd8448eb211c80319c-") == true)
         }
     }
 

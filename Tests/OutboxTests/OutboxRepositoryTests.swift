@@ -3,6 +3,7 @@ import SQLiteStore
 import ServiceKit
 import TestSupport
 import Testing
+import W3CTraceContext
 
 @testable import Outbox
 
@@ -25,6 +26,23 @@ import Testing
             #expect(firstPage[0].recipient == "r1@example.com" && firstPage[0].body == "Body 1\nline 2")
             #expect(try await outbox.messages(after: 3, limit: 10).map(\.id) == [4, 5, 6, 7])
             #expect(try await outbox.messages(after: 7, limit: 10).isEmpty)
+        }
+    }
+
+    @Test func rowsWrittenInARequestCarryItsTraceAndOthersNone() async throws {
+        try await withMigratedDatabase(Outbox.migrations) { database in
+            let outbox = SQLiteOutboxRepository(database: database)
+            let request = OutgoingRequestIdentity.continuing(
+                requestID: "r1", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: nil)
+            try await RequestScope.$identity.withValue(request) {
+                try await append([draft(1), draft(2)], to: outbox, in: database)
+            }
+            try await append([draft(3)], to: outbox, in: database)
+            let stored = try await outbox.messages(after: 0, limit: 10)
+            // The caller's trace, and the span of the request that wrote them.
+            let expected = "00-0af7651916cd43dd8448eb211c80319c-\(request.trace.spanID)-01"
+            #expect(stored.map(\.traceparent) == [expected, expected, nil])
+            #expect(request.trace.spanID.description != "b7ad6b7169203331")
         }
     }
 

@@ -2,6 +2,8 @@ public import Logging
 import ServiceKit
 public import ServiceLifecycle
 import Synchronization
+import TraceSupport
+import Tracing
 
 /// Sends due pending deliveries through the mailer and records each
 /// outcome: sent; pending again after a backoff on a temporary failure; dead
@@ -111,7 +113,39 @@ public struct DeliveryWorker: Service {
         await cancelWhenGracefulShutdown { await wakeup.sleep(for: timeout) }
     }
 
+    /// One attempt, as a `deliver <topic>` span in the trace of the change
+    /// that queued the mail (a consumer span: the request that wrote the
+    /// row has long answered), its log lines carrying that trace's id.
     func attempt(_ delivery: Delivery) async {
+        let scope = delivery.traceparent.map {
+            OutgoingRequestIdentity.continuing(requestID: nil, traceparent: $0, tracestate: nil)
+        }
+        guard TraceRecording.isOn else {
+            await RequestScope.$identity.withValue(scope) { _ = await send(delivery) }
+            return
+        }
+        var parent = Spans.continuing(traceparent: delivery.traceparent)
+        parent.bugtrackerService = NotificatorService.name
+        await Spans.record("deliver \(delivery.topic)", kind: .consumer, parent: parent) { span in
+            span?.attributes["messaging.operation.type"] = "process"
+            span?.attributes["bugtracker.delivery.id"] = Int(delivery.id)
+            span?.attributes["bugtracker.delivery.attempt"] = delivery.attempts + 1
+            await RequestScope.$identity.withValue(scope) {
+                switch await send(delivery) {
+                case .sent: span?.setStatus(SpanStatus(code: .ok))
+                case .failed(let reason): span?.setStatus(SpanStatus(code: .error, message: reason))
+                }
+            }
+        }
+    }
+
+    /// How an attempt ended, for its span.
+    enum Outcome {
+        case sent
+        case failed(String)
+    }
+
+    private func send(_ delivery: Delivery) async -> Outcome {
         let mail = OutgoingMail(delivery: delivery, from: sender)
         let attemptNumber = delivery.attempts + 1
         var logger = self.logger
@@ -129,11 +163,13 @@ public struct DeliveryWorker: Service {
                 // stable Message-ID lets a receiver recognise.
                 logger.error("sent, but could not record it; it will be sent again", metadata: ["error": "\(error)"])
             }
+            return .sent
         } catch .setup(let reason) {
             // Not the message's fault: it stays as it was, sending pauses.
             if health.recordFailure(reason) {
                 logger.error("the mail setup does not work; sending is paused until it does", metadata: ["error": .string(reason)])
             }
+            return .failed(reason)
         } catch {
             let now = Timestamp.now()
             var retryAt: Timestamp?
@@ -144,7 +180,7 @@ public struct DeliveryWorker: Service {
                 try await deliveries.markFailed(id: delivery.id, error: error.description, retryAt: retryAt, at: now)
             } catch {
                 logger.error("could not record a failed attempt", metadata: ["error": "\(error)"])
-                return
+                return .failed("\(error)")
             }
             if let retryAt {
                 metrics.recordRetry()
@@ -156,6 +192,7 @@ public struct DeliveryWorker: Service {
                 metrics.recordDead()
                 logger.warning("delivery is dead", metadata: ["attempts": "\(attemptNumber)", "error": "\(error.description)"])
             }
+            return .failed(error.description)
         }
     }
 }

@@ -1,6 +1,7 @@
 import GRPCCore
 import Identity
 import ServiceKit
+import Tracing
 
 /// Who may call the notificator over gRPC, as over HTTP: the internal token
 /// or an admin's access token (`authorization: Bearer …` metadata). No
@@ -24,6 +25,7 @@ struct GRPCAuthorization: ServerInterceptor {
         let (caller, credentials) = await authenticator.identify(authorization: header)
         switch (caller, credentials) {
         case (let caller?, _):
+            if let userID = caller.userID { RequestScope.serverSpan?.attributes["user.id"] = String(userID) }
             guard caller.isAdmin else {
                 return StreamingServerResponse(
                     error: RPCError(code: .permissionDenied, message: "only admins and services may call the notificator"))

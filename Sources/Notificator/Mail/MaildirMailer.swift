@@ -1,6 +1,7 @@
 import Foundation
 import NIOPosix
 import ServiceKit
+import TraceSupport
 
 /// Delivers mail into a Maildir: one RFC 5322 file per message, written to
 /// `tmp/`, synced, and renamed into `new/`, so a reader never sees half a
@@ -33,8 +34,10 @@ public struct MaildirMailer: Mailer {
         let name = Self.fileName(for: mail)
         let directory = self.directory
         do {
-            try await NIOThreadPool.singleton.runIfActive {
-                try Self.deliver(bytes, named: name, into: directory)
+            try await Spans.record("Maildir write", onlyInsideTrace: true) { _ in
+                try await NIOThreadPool.singleton.runIfActive {
+                    try Self.deliver(bytes, named: name, into: directory)
+                }
             }
         } catch let error as MailerError {
             throw error

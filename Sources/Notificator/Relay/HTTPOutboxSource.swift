@@ -23,6 +23,9 @@ public struct HTTPOutboxSource: OutboxSource {
     /// relay has its own backoff), a connect timeout of 2 seconds.
     public static func makeClient() -> HTTPClient {
         var configuration = HTTPClient.Configuration()
+        // Long polls are waits, not work: no spans (AsyncHTTPClient would
+        // make one per poll with the process's tracer).
+        configuration.tracing.tracer = nil
         configuration.timeout = .init(connect: .seconds(2))
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

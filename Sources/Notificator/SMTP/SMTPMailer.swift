@@ -3,6 +3,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
+import TraceSupport
+import Tracing
 
 /// Sends mail to an SMTP server over SwiftNIO, on up to `connections`
 /// connections kept open across messages and closed after they idle.
@@ -18,6 +20,8 @@ public final class SMTPMailer: Mailer, Service {
     private struct Job: Sendable {
         let mail: OutgoingMail
         let done: CheckedContinuation<Result<Void, MailerError>, Never>
+        /// The delivery attempt's span, which the SMTP transaction's joins.
+        let trace: ServiceContext?
 
         func finish(_ result: Result<Void, MailerError>) {
             done.resume(returning: result)
@@ -31,7 +35,8 @@ public final class SMTPMailer: Mailer, Service {
 
     public func send(_ mail: OutgoingMail) async throws(MailerError) {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, MailerError>, Never>) in
-            if !board.put(Job(mail: mail, done: continuation)) {
+            let trace = TraceRecording.isOn ? ServiceContext.current : nil
+            if !board.put(Job(mail: mail, done: continuation, trace: trace)) {
                 continuation.resume(returning: .failure(.temporary("SMTP: the mailer is shutting down")))
             }
         }
@@ -70,7 +75,11 @@ public final class SMTPMailer: Mailer, Service {
                 try await session.open()
                 while let job = current {
                     do {
-                        try await session.send(job.mail)
+                        try await Spans.record("SMTP send", kind: .client, parent: job.trace, onlyInsideTrace: true) { span in
+                            span?.attributes["server.address"] = configuration.host
+                            span?.attributes["server.port"] = configuration.port
+                            try await session.send(job.mail)
+                        }
                         job.finish(.success(()))
                     } catch let refusal as MailerError {
                         job.finish(.failure(refusal))

@@ -1,6 +1,8 @@
 import HTTPTypes
 public import Hummingbird
 import Logging
+import TraceSupport
+import Tracing
 import W3CTraceContext
 
 /// Gives every request an id and a trace, and every response `X-Request-ID`.
@@ -10,10 +12,20 @@ import W3CTraceContext
 /// caller's `traceparent` with a new span, else starts a new trace. Both are
 /// bound to the task handling the request (`RequestScope`), where the
 /// loggers' metadata provider finds them for every line the request logs.
+///
+/// When spans are recorded, each request is a server span continuing the
+/// caller's trace, named by its method and route template (`POST /bugs`,
+/// `GET /bugs/{id}`), and the request's trace is that span's. The outbox
+/// feed's long polls are not traced: they are waits, not work.
 public struct RequestIdentityMiddleware: RouterMiddleware {
     public typealias Context = ServiceRequestContext
 
-    public init() {}
+    /// The service the spans belong to (`bugtracker.service`).
+    private let service: String?
+
+    public init(service: String? = nil) {
+        self.service = service
+    }
 
     public func handle(
         _ request: Request,
@@ -25,11 +37,59 @@ public struct RequestIdentityMiddleware: RouterMiddleware {
             requestID: request.headers[.requestID], traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate])
         context.requestID = arrived.requestID
         context.trace = arrived.trace
+        if TraceRecording.isOn && !request.uri.path.hasPrefix("/internal/outbox") {
+            return try await traced(request, context: context, next: next)
+        }
         let identity = context.outgoing
         return try await RequestScope.$identity.withValue(identity) {
             var response = try await next(request, context)
             response.headers[.requestID] = arrived.requestID
             return response
+        }
+    }
+
+    private func traced(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        var parent = Spans.continuing(traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate])
+        parent.bugtrackerService = service
+        let method = request.method.rawValue
+        let span = Spans.start(method, kind: .server, parent: parent)
+        span.attributes["http.request.method"] = method
+        span.attributes["url.path"] = request.uri.path
+        if let traceparent = Spans.traceparent(of: span.context),
+            let trace = try? TraceContext(traceParentHeaderValue: traceparent, traceStateHeaderValue: request.headers[.tracestate])
+        {
+            context.trace = trace
+        }
+        let routed = context
+        defer {
+            // The route is known once the router has matched it (after `next`).
+            if let route = routed.endpointPath {
+                span.operationName = "\(method) \(route)"
+                span.attributes["http.route"] = route
+            }
+            span.end()
+        }
+        return try await ServiceContext.$current.withValue(span.context) {
+            try await RequestScope.$serverSpan.withValue(span) {
+                try await RequestScope.$identity.withValue(context.outgoing) {
+                    do {
+                        var response = try await next(request, context)
+                        response.headers[.requestID] = context.requestID
+                        span.attributes["http.response.status_code"] = Int(response.status.code)
+                        if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
+                        return response
+                    } catch {
+                        span.recordError(error)
+                        span.setStatus(SpanStatus(code: .error))
+                        throw error
+                    }
+                }
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 public import HTTPTypes
 public import Hummingbird
 public import Logging
+import TraceSupport
+public import Tracing
 public import W3CTraceContext
 
 /// The request context every service uses: Hummingbird's core storage, plus
@@ -67,15 +69,36 @@ public struct OutgoingRequestIdentity: Sendable {
 /// request is handled.
 public enum RequestScope {
     @TaskLocal public static var identity: OutgoingRequestIdentity?
+    /// The request's server span, when spans are recorded, so that what
+    /// learns more about the request later (who is calling) can say so on it.
+    @TaskLocal public static var serverSpan: (any Span)?
+
+    /// The trace a change made now belongs to, as a `traceparent`: the
+    /// current span's when spans are recorded, else the request's own
+    /// trace and span id; nil outside a request.
+    public static var traceparent: String? {
+        Spans.traceparent() ?? identity?.trace.traceParentHeaderValue
+    }
 }
 
 extension Logger.MetadataProvider {
-    /// `request_id` and `trace_id` of the request being served, if any, and
+    /// `request_id`, `trace_id` and `span_id` of the request being served,
+    /// if any (the ids of the innermost span when spans are recorded), and
     /// `user_id` once the caller is known.
     public static let requestIdentity = Logger.MetadataProvider {
-        guard let identity = RequestScope.identity else { return [:] }
-        var metadata: Logger.Metadata = ["request_id": .string(identity.requestID), "trace_id": .stringConvertible(identity.trace.traceID)]
-        if let userID = identity.userID { metadata["user_id"] = .stringConvertible(userID) }
+        var metadata: Logger.Metadata = [:]
+        if let identity = RequestScope.identity {
+            metadata["request_id"] = .string(identity.requestID)
+            metadata["trace_id"] = .stringConvertible(identity.trace.traceID)
+            metadata["span_id"] = .stringConvertible(identity.trace.spanID)
+            if let userID = identity.userID { metadata["user_id"] = .stringConvertible(userID) }
+        }
+        if let traceparent = Spans.traceparent(),
+            let trace = try? TraceContext(traceParentHeaderValue: traceparent, traceStateHeaderValue: nil)
+        {
+            metadata["trace_id"] = .stringConvertible(trace.traceID)
+            metadata["span_id"] = .stringConvertible(trace.spanID)
+        }
         return metadata
     }
 }

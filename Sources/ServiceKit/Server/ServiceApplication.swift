@@ -9,13 +9,15 @@ public enum ServiceApplication {
     /// A router with the middleware every service runs, outermost first:
     /// request id and trace, the log line and metrics, problem+json errors,
     /// then `authenticator`, which finds out who is calling.
+    /// `service` names the spans' service (`bugtracker.service`).
     public static func router(
+        service: String? = nil,
         metrics: ServiceMetrics,
         routes: RouteTable,
         authenticator: (any RouterMiddleware<ServiceRequestContext>)? = nil
     ) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
-        router.add(middleware: RequestIdentityMiddleware())
+        router.add(middleware: RequestIdentityMiddleware(service: service))
         router.add(middleware: RequestRecordingMiddleware<ServiceRequestContext>(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: routes))
         if let authenticator { add(authenticator, to: router) }
