@@ -176,7 +176,8 @@ struct BugsController<Repository: BugRepository>: Sendable {
             assigneeID: try query.id("assignee_id"),
             labels: try Set(query.values("label").map { try Self.labelParameter($0) }).sorted()
         )
-        guard let text = query.parameters["q"] else {
+        // `q=` with nothing in it is no search, as an empty `cursor=` is the first page.
+        guard let text = query.parameters["q"], !text.isEmpty else {
             return ListResponse(try await repository.list(filter: filter, after: try query.afterID(), limit: query.limit))
         }
         let search = try SearchQuery(text)
@@ -187,6 +188,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
             }
             offset = decoded
         }
+        guard !search.matchesNothing else { return ListResponse(items: [], nextCursor: nil) }
         let (bugs, more) = try await repository.search(search, filter: filter, offset: offset, limit: query.limit)
         return ListResponse(
             items: bugs, nextCursor: more ? SearchCursor.encode(offset: offset + bugs.count, query: search, filter: filter) : nil)
@@ -201,7 +203,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> EditedResponse<Bug> {
-        let expected = try Self.ifMatchVersion(request)
+        let expected = Self.ifMatchVersion(request)
         let changes = try await request.decode(as: PatchRequest.self, context: context).changes
         // Without If-Match, a change that raced another is worked out again
         // on the newer bug, a few times; with it, the race is the client's 412.
@@ -213,7 +215,10 @@ struct BugsController<Repository: BugRepository>: Sendable {
                 throw Problem.forbidden("only the bug's reporter, its assignee or an admin can change it")
             }
             if let expected, expected != current.version {
-                throw Problem.versionMismatch("bug \(current.id) is at version \(current.version), not \(expected)")
+                throw Problem.versionMismatch(
+                    expected == 0
+                        ? "If-Match is not an ETag of bug \(current.id), which is at \"\(current.version)\""
+                        : "bug \(current.id) is at version \(current.version), not \(expected)")
             }
             let preview: Bug
             do {
@@ -268,16 +273,17 @@ struct BugsController<Repository: BugRepository>: Sendable {
         "\"\(bug.version)\""
     }
 
-    /// The version in `If-Match: "<version>"` (a weak `W/` tag is read the
-    /// same way), or nil without the header.
-    static func ifMatchVersion(_ request: Request) throws -> Int? {
-        guard var value = request.headers[.ifMatch]?.trimmingASCIISpaces else { return nil }
+    /// The version `If-Match` asks for: nil without the header or with `*`
+    /// (any current bug matches); the version of `"<version>"` (a weak `W/`
+    /// tag is read the same way); 0, which no bug has, for anything else, so
+    /// that a tag that is not the current one, however written, is a 412
+    /// and changes nothing (RFC 9110: the condition is false).
+    static func ifMatchVersion(_ request: Request) -> Int? {
+        guard var value = request.headers[.ifMatch]?.trimmingASCIISpaces, value != "*" else { return nil }
         if value.hasPrefix("W/") { value = String(value.dropFirst(2)) }
         guard value.count >= 3, value.hasPrefix("\""), value.hasSuffix("\""),
             let version = Int(value.dropFirst().dropLast()), version >= 1
-        else {
-            throw Problem.invalidParameter("If-Match", "must be the ETag of a bug, such as \"3\"")
-        }
+        else { return 0 }
         return version
     }
 }

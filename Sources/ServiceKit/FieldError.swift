@@ -65,16 +65,24 @@ public enum TextRules {
         return "must not contain control, bidirectional or invisible characters (it holds \(code))"
     }
 
-    /// Whether `text` holds a character a person can see: not white space,
-    /// nor a control or format character, nor one Unicode says to ignore
-    /// when it has nothing to show (a joiner alone, say).
+    /// Whether `text` holds a character a person can see: one that is not
+    /// white space, nor a control or format character, nor one Unicode
+    /// says to ignore when it has nothing to show (a joiner alone, say).
+    ///
+    /// Exactly the rule the OpenAPI documents write as a `pattern` (the
+    /// class of invisible characters there is this one's, enumerated), so
+    /// it stops at the Basic Multilingual Plane, which a pattern can name
+    /// portably: beyond it every character counts as visible, and so does
+    /// one not yet assigned (a newer Unicode may give it a glyph).
     public static func hasVisibleCharacter(_ text: some StringProtocol) -> Bool {
         text.unicodeScalars.contains { scalar in
             if scalar.isASCII { return scalar.value > 0x20 && scalar.value < 0x7F }
+            if scalar.value > 0xFFFF { return true }
             let properties = scalar.properties
+            if properties.isWhitespace || properties.isDefaultIgnorableCodePoint { return false }
             switch properties.generalCategory {
-            case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .unassigned, .surrogate: return false
-            default: return !properties.isDefaultIgnorableCodePoint && !properties.isWhitespace
+            case .control, .format: return false
+            default: return true
             }
         }
     }
@@ -85,7 +93,9 @@ public enum TextRules {
     public static func checkedLine(_ text: String, field: String, maximum: Int) throws -> String {
         let trimmed = trimmed(text)
         guard length(trimmed) <= maximum else { throw FieldError(field: field, reason: "must be at most \(maximum) characters") }
-        if let scalar = firstForbidden(in: trimmed, allowingJoiners: true) {
+        // Checked before trimming: a tab or line feed at either end is a
+        // control character in a one-line field too, as the documents say.
+        if let scalar = firstForbidden(in: text, allowingJoiners: true) {
             throw FieldError(field: field, reason: forbiddenReason(scalar))
         }
         guard hasVisibleCharacter(trimmed) else {

@@ -124,6 +124,12 @@ struct UsersController<Repository: UserRepository>: Sendable {
             } else {
                 name = .some(try container.decode(String.self, forKey: .name))
             }
+            // Only `name` can be cleared; a null elsewhere is refused, not
+            // taken as "unchanged", as the document says.
+            for key in [CodingKeys.password, .currentPassword, .role] where try container.contains(key) && container.decodeNil(forKey: key)
+            {
+                throw FieldError(field: key.rawValue, reason: "must not be null; leave it out to keep it")
+            }
             password = try container.decodeIfPresent(String.self, forKey: .password)
             currentPassword = try container.decodeIfPresent(String.self, forKey: .currentPassword)
             role = try container.decodeChoiceIfPresent(Caller.Role.self, forKey: .role)

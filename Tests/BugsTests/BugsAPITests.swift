@@ -269,13 +269,22 @@ import Testing
         }
     }
 
-    @Test(arguments: ["1", "\"one\"", "\"\"", "*"])
-    func aMalformedIfMatchIs400(value: String) async throws {
+    @Test(arguments: ["1", "\"one\"", "\"\"", "\"1\", \"2\""])
+    func anIfMatchThatIsNotTheCurrentTagIs412(value: String) async throws {
         try await withBugsAPI { client, _ in
             try await file(client)
             let response = try await client.patch("/bugs/1", json: #"{"title": "x"}"#, headers: [.ifMatch: value])
-            #expect(response.status == .badRequest)
-            #expect(try response.problemCode() == "invalid_parameter")
+            #expect(response.status == .preconditionFailed)
+            #expect(try response.problemCode() == "version_mismatch")
+            #expect(try await client.get("/bugs/1").object().string("title") != "x")
+        }
+    }
+
+    @Test func ifMatchStarMatchesTheBug() async throws {
+        try await withBugsAPI { client, _ in
+            try await file(client)
+            let response = try await client.patch("/bugs/1", json: #"{"title": "x"}"#, headers: [.ifMatch: "*"])
+            #expect(response.status == .ok)
         }
     }
 

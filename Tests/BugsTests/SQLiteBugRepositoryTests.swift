@@ -433,9 +433,20 @@ typealias Comment = Bugs.Comment
     }
 
     @Test(arguments: [
-        #""unclosed"#, "a*b", "*", "p*", "", "   ", "---", String(repeating: "a ", count: 21), String(repeating: "a", count: 501),
+        (#""unclosed phrase"#, #""unclosed phrase""#), ("a*b", #""a" "b""#), ("p* word", #""p" "word""#),
+        (#""one"two"#, #""one" "two""#), ("pre**", #""pre"*"#),
     ])
-    func malformedSearchQueriesAreRefused(text: String) {
+    func searchQueriesAreReadAsASearchBoxReadsThem(text: String, expression: String) throws {
+        #expect(try SearchQuery(text).expression == expression)
+    }
+
+    @Test(arguments: ["*", "", "   ", "---", #""""#])
+    func aQueryWithoutAWordMatchesNothing(text: String) throws {
+        #expect(try SearchQuery(text).matchesNothing)
+    }
+
+    @Test(arguments: [String(repeating: "a", count: 501), "crash\u{0}", "a\u{1B}b", "x\u{85}\u{90}"])
+    func queriesThatAreNotTextAreRefused(text: String) {
         #expect(throws: Problem.self) { try SearchQuery(text) }
     }
 }

@@ -423,8 +423,12 @@ struct FixedKeys: VerificationKeySource {
             // Not her own role.
             let promoted = try await annClient.patch("/users/\(ann)", json: #"{"role": "admin"}"#)
             #expect(promoted.status == .forbidden)
-            // Nothing to change, an unknown field, a password too short: 400.
-            for body in ["{}", #"{"email": "x@example.com"}"#, #"{"password": "short", "current_password": "battery staple"}"#] {
+            // Nothing to change, an unknown field, a password too short, a
+            // null where only a value means anything: 400.
+            for body in [
+                "{}", #"{"email": "x@example.com"}"#, #"{"password": "short", "current_password": "battery staple"}"#,
+                #"{"name": "Ann", "role": null}"#, #"{"password": null}"#,
+            ] {
                 #expect(try await annClient.patch("/users/\(ann)", json: body).status == .badRequest)
             }
             #expect(try await annClient.patch("/users/999", json: #"{"name": "X"}"#).status == .notFound)
