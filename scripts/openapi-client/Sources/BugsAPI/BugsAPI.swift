@@ -1,0 +1,1 @@
+// BugsAPI: types and a client generated from the bugs service's openapi.json by the OpenAPIGenerator plugin.

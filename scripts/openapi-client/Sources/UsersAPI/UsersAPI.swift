@@ -1,0 +1,1 @@
+// UsersAPI: types and a client generated from the users service's openapi.json by the OpenAPIGenerator plugin.
