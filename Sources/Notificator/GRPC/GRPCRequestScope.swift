@@ -26,38 +26,32 @@ struct GRPCRequestScope: ServerInterceptor {
                 try await next(request, context)
             }
         }
-        var parent = Spans.continuing(traceparent: first("traceparent"), tracestate: first("tracestate"))
-        parent.bugtrackerService = NotificatorService.name
         let method = context.descriptor
-        let span = Spans.start(method.fullyQualifiedMethod, kind: .server, parent: parent)
+        let (span, trace) = ServerSpan.start(
+            method.fullyQualifiedMethod, traceparent: first("traceparent"), tracestate: first("tracestate"),
+            service: NotificatorService.name)
         span.attributes["rpc.system"] = "grpc"
         span.attributes["rpc.service"] = method.service.fullyQualifiedService
         span.attributes["rpc.method"] = method.method
-        if let traceparent = Spans.traceparent(of: span.context),
-            let trace = try? TraceContext(traceParentHeaderValue: traceparent, traceStateHeaderValue: nil)
-        {
-            identity.trace = trace
-        }
+        if let trace { identity.trace = trace }
         defer { span.end() }
         let scope = identity
-        return try await ServiceContext.$current.withValue(span.context) {
-            try await RequestScope.$serverSpan.withValue(span) {
-                try await RequestScope.$identity.withValue(scope) {
-                    do {
-                        let response = try await next(request, context)
-                        if case .failure(let error) = response.accepted {
-                            Self.record(error.code, on: span)
-                        } else {
-                            span.attributes["rpc.grpc.status_code"] = 0
-                        }
-                        return response
-                    } catch let error as RPCError {
+        return try await ServerSpan.run(span) {
+            try await RequestScope.$identity.withValue(scope) {
+                do {
+                    let response = try await next(request, context)
+                    if case .failure(let error) = response.accepted {
                         Self.record(error.code, on: span)
-                        throw error
-                    } catch {
-                        Self.record(.unknown, on: span)
-                        throw error
+                    } else {
+                        span.attributes["rpc.grpc.status_code"] = 0
                     }
+                    return response
+                } catch let error as RPCError {
+                    Self.record(error.code, on: span)
+                    throw error
+                } catch {
+                    Self.record(.unknown, on: span)
+                    throw error
                 }
             }
         }

@@ -37,34 +37,15 @@ public struct RequestIdentityMiddleware: RouterMiddleware {
             requestID: request.headers[.requestID], traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate])
         context.requestID = arrived.requestID
         context.trace = arrived.trace
-        if TraceRecording.isOn && !request.uri.path.hasPrefix("/internal/outbox") {
-            return try await traced(request, context: context, next: next)
+        guard TraceRecording.isOn && !request.uri.path.hasPrefix("/internal/outbox") else {
+            return try await serve(request, context: context, next: next)
         }
-        let identity = context.outgoing
-        return try await RequestScope.$identity.withValue(identity) {
-            var response = try await next(request, context)
-            response.headers[.requestID] = arrived.requestID
-            return response
-        }
-    }
-
-    private func traced(
-        _ request: Request,
-        context: Context,
-        next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        var context = context
-        var parent = Spans.continuing(traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate])
-        parent.bugtrackerService = service
         let method = request.method.rawValue
-        let span = Spans.start(method, kind: .server, parent: parent)
+        let (span, trace) = ServerSpan.start(
+            method, traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate], service: service)
         span.attributes["http.request.method"] = method
         span.attributes["url.path"] = request.uri.path
-        if let traceparent = Spans.traceparent(of: span.context),
-            let trace = try? TraceContext(traceParentHeaderValue: traceparent, traceStateHeaderValue: request.headers[.tracestate])
-        {
-            context.trace = trace
-        }
+        if let trace { context.trace = trace }
         let routed = context
         defer {
             // The route is known once the router has matched it (after `next`).
@@ -74,22 +55,30 @@ public struct RequestIdentityMiddleware: RouterMiddleware {
             }
             span.end()
         }
-        return try await ServiceContext.$current.withValue(span.context) {
-            try await RequestScope.$serverSpan.withValue(span) {
-                try await RequestScope.$identity.withValue(context.outgoing) {
-                    do {
-                        var response = try await next(request, context)
-                        response.headers[.requestID] = context.requestID
-                        span.attributes["http.response.status_code"] = Int(response.status.code)
-                        if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
-                        return response
-                    } catch {
-                        span.recordError(error)
-                        span.setStatus(SpanStatus(code: .error))
-                        throw error
-                    }
-                }
+        return try await ServerSpan.run(span) {
+            do {
+                let response = try await serve(request, context: routed, next: next)
+                span.attributes["http.response.status_code"] = Int(response.status.code)
+                if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
+                return response
+            } catch {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+                throw error
             }
+        }
+    }
+
+    /// The request with its identity bound for log lines, answered with its `X-Request-ID`.
+    private func serve(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        try await RequestScope.$identity.withValue(context.outgoing) {
+            var response = try await next(request, context)
+            response.headers[.requestID] = context.requestID
+            return response
         }
     }
 
