@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The system libsqlite3, bridged to Swift. Only SQLiteStore imports it.
@@ -192,11 +193,37 @@ let package = Package(
             resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
+        // The web pages: HTML for people, made from the users and bugs APIs.
+        // No database; templates and the stylesheet are compiled in.
+        .target(
+            name: "Web",
+            dependencies: [
+                "ServiceKit", "Identity",
+                "TraceSupport", .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [
+                .embedInCode("Templates/header.mustache"), .embedInCode("Templates/footer.mustache"),
+                .embedInCode("Templates/signin.mustache"), .embedInCode("Templates/signup.mustache"),
+                .embedInCode("Templates/password_reset.mustache"), .embedInCode("Templates/me.mustache"),
+                .embedInCode("Templates/bugs.mustache"), .embedInCode("Templates/bug.mustache"),
+                .embedInCode("Templates/new_bug.mustache"), .embedInCode("Templates/message.mustache"),
+                .embedInCode("Static/style.css"), .embedInCode("openapi.json"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command line of both executables, and the one list of services.
         .target(
             name: "BugTrackerCLI",
             dependencies: [
-                "SQLiteStore", "ServiceKit", "TraceSupport", "Users", "Bugs", "Notificator",
+                "SQLiteStore", "ServiceKit", "TraceSupport", "Users", "Bugs", "Notificator", "Web",
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
@@ -324,6 +351,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Web", "Users", "Bugs", "Identity", "ServiceKit", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

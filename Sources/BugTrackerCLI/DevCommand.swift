@@ -65,6 +65,11 @@ enum DevCommand {
                 ports[definition.name, default: [:]][listener.option] = try values.port(portOption(definition, listener))
             }
         }
+        // Where people start, before anything else is printed.
+        for definition in catalog where definition.isFrontDoor {
+            let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(ports[definition.name]?["port"] ?? 0)"
+            FileHandle.standardOutput.write(Data("open \(url) in a browser\n".utf8))
+        }
         let token: String
         if let given = values.string(CommonOptions.internalToken.name), !given.isEmpty {
             token = given

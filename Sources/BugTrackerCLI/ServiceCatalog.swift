@@ -2,6 +2,7 @@ import Bugs
 import Notificator
 public import ServiceKit
 import Users
+import Web
 
 /// The services of the bug tracker: the one list that names them. Every
 /// command (`bugtracker <service>`, `bugtracker dev`, `bugtracker-migrate
@@ -11,6 +12,7 @@ public enum ServiceCatalog {
         UsersService.definition,
         BugsService.definition(users: UsersService.definition),
         NotificatorService.definition(users: UsersService.definition),
+        WebService.definition(users: UsersService.definition, bugs: BugsService.definition(users: UsersService.definition)),
     ]
 
     /// Where the services of `catalog` answer when each runs alone on its

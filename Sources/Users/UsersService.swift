@@ -64,6 +64,13 @@ public enum UsersService {
         inDev: true
     )
 
+    /// Where the web pages answer, for the links in set-password mails.
+    /// Named by string: the web service's definition builds on this one.
+    static let webURLOption = CommandOption(
+        "web-url", valueName: "URL", help: "Where the web pages answer, for the set-password links in mails.",
+        default: .derived("the web pages' address", { topology in topology.urls["web"].map { [$0] } ?? [] })
+    )
+
     /// `bugtracker users`, its database, its admin commands and its place in `bugtracker dev`.
     public static let definition = ServiceDefinition(
         name: name,
@@ -71,7 +78,7 @@ public enum UsersService {
         listeners: [.init(defaultPort: 8800)],
         migrations: migrations,
         hasOutbox: true,
-        options: [Outbox.retentionOption, tokenTTLOption, registrationOption],
+        options: [Outbox.retentionOption, tokenTTLOption, registrationOption, webURLOption],
         adminCommands: [
             AdminCommand(name: "grant-admin", abstract: "Make a user an admin.", arguments: [.init("email", help: "The user's e-mail.")]) {
                 database, arguments in
@@ -104,7 +111,8 @@ public enum UsersService {
                 outboxRetention: try options.duration(Outbox.retentionOption.name) ?? .seconds(7 * 86_400),
                 metrics: setup.metrics,
                 tokenLifetime: try options.duration(tokenTTLOption.name) ?? .seconds(3600),
-                registration: try options.choice(registrationOption.name, as: Registration.self) ?? .open
+                registration: try options.choice(registrationOption.name, as: Registration.self) ?? .open,
+                links: PasswordLinks(webURL: options.string(webURLOption.name))
             )
             return [try await buildUsersService(database: try setup.requireDatabase(), options: usersOptions)]
         }

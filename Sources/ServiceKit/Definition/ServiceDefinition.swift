@@ -47,6 +47,9 @@ public struct ServiceDefinition: Sendable {
     /// What `bugtracker dev` prints about it once started, given its URL
     /// (how to get a token, say).
     public var devNotes: @Sendable (_ url: String) -> [String]
+    /// Where people start (the web pages): `bugtracker dev` prints its
+    /// address first.
+    public var isFrontDoor: Bool
 
     public init(
         name: String,
@@ -56,6 +59,7 @@ public struct ServiceDefinition: Sendable {
         hasOutbox: Bool = false,
         options: [CommandOption] = [],
         adminCommands: [AdminCommand] = [],
+        isFrontDoor: Bool = false,
         devNotes: @escaping @Sendable (_ url: String) -> [String] = { _ in [] },
         build: @escaping @Sendable (ServiceSetup) async throws -> [any Service]
     ) {
@@ -67,6 +71,7 @@ public struct ServiceDefinition: Sendable {
         self.options = options
         self.adminCommands = adminCommands
         self.devNotes = devNotes
+        self.isFrontDoor = isFrontDoor
         self.build = build
     }
 

@@ -58,6 +58,14 @@ public struct OutgoingRequestIdentity: Sendable {
         self.userID = userID
     }
 
+    /// A new request id and trace, for a call made on no request's behalf
+    /// (a readiness probe).
+    public static func fresh() -> OutgoingRequestIdentity {
+        OutgoingRequestIdentity(
+            requestID: RequestIDs.requestID(),
+            trace: TraceContext(traceID: RequestIDs.traceID(), spanID: RequestIDs.spanID(), flags: [], state: TraceState()))
+    }
+
     /// A `traceparent` for the outgoing call: the same trace, a new span.
     public var traceparent: String {
         TraceContext(traceID: trace.traceID, spanID: RequestIDs.spanID(), flags: trace.flags, state: trace.state).traceParentHeaderValue

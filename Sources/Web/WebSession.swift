@@ -1,0 +1,69 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceKit
+
+/// The cookies the pages keep: the session (the access token) and the
+/// CSRF token that every form repeats.
+///
+/// CSRF is the double-submit pattern: a random value in an `HttpOnly`,
+/// `SameSite=Strict` cookie, and the same value in each form's `csrf_token`
+/// field. Another site can make a browser send the cookie but cannot read
+/// it to put it in the form.
+struct WebSession: Sendable {
+    static let sessionCookie = "bugtracker_session"
+    static let csrfCookie = "bugtracker_csrf"
+
+    /// The access token, when a session cookie came.
+    let token: String?
+    /// The CSRF value: the cookie's (`SecurityHeadersMiddleware` makes
+    /// one for a browser that has none).
+    let csrf: String
+
+    init(request: Request) {
+        let cookies = request.cookies
+        let token = cookies[Self.sessionCookie]?.value
+        self.token = (token?.isEmpty ?? true) ? nil : token
+        self.csrf = cookies[Self.csrfCookie]?.value ?? ""
+    }
+
+    /// Whether `value` is a CSRF value this service could have made.
+    static func isWellFormedCSRF(_ value: String?) -> Bool {
+        guard let value, value.utf8.count == 43 else { return false }
+        return Base64URL.decode(value)?.count == 32
+    }
+
+    /// 32 random bytes, base64url: 43 characters.
+    static func randomValue() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Base64URL.encode(bytes)
+    }
+
+    /// Whether `submitted` (a form's `csrf_token`) is this browser's value.
+    func accepts(_ submitted: String?) -> Bool {
+        guard Self.isWellFormedCSRF(csrf), let submitted else { return false }
+        return InternalToken.constantTimeEqual(Array(submitted.utf8), Array(csrf.utf8))
+    }
+}
+
+/// How the session cookies are written.
+struct CookiePolicy: Sendable {
+    /// `Secure` on every cookie: the pages are served over TLS (behind a proxy).
+    var secure: Bool
+
+    func session(_ token: String, maxAge: Int) -> Cookie {
+        Cookie(
+            name: WebSession.sessionCookie, value: token, maxAge: maxAge, path: "/", secure: secure, httpOnly: true,
+            sameSite: .lax)
+    }
+
+    func clearedSession() -> Cookie {
+        Cookie(name: WebSession.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    func csrf(_ value: String) -> Cookie {
+        Cookie(name: WebSession.csrfCookie, value: value, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+}
