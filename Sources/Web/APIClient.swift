@@ -75,21 +75,22 @@ final class APIClient: Sendable {
 
     private let usersURL: String
     private let bugsURL: String
-    private let client: HTTPClient
+    private var client: HTTPClient { Self.client }
 
-    init(usersURL: String, bugsURL: String) {
-        self.usersURL = usersURL.hasSuffix("/") ? String(usersURL.dropLast()) : usersURL
-        self.bugsURL = bugsURL.hasSuffix("/") ? String(bugsURL.dropLast()) : bugsURL
+    /// One client for the process, like `HTTPClient.shared` but with our
+    /// timeouts and without AsyncHTTPClient's own spans. Never shut down:
+    /// it lives as long as the process, as the shared one does.
+    private static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(1))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         configuration.tracing.tracer = nil
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
-    /// Closes the connections. Call once, when the service stops.
-    func shutdown() async {
-        try? await client.shutdown()
+    init(usersURL: String, bugsURL: String) {
+        self.usersURL = usersURL.hasSuffix("/") ? String(usersURL.dropLast()) : usersURL
+        self.bugsURL = bugsURL.hasSuffix("/") ? String(bugsURL.dropLast()) : bugsURL
     }
 
     /// Calls `path` on `target`; `json` is sent as the body. Throws

@@ -60,8 +60,7 @@ public enum WebService {
                     http: setup.http, usersURL: usersURL.url(setup),
                     bugsURL: setup.options.string(bugsURL.name) ?? setup.topology.url(of: bugs.name),
                     cookieSecure: setup.options.flag(cookieSecureOption.name), metrics: setup.metrics, keys: usersURL.keys(setup))
-                let (app, api) = try buildWebServiceParts(options: options)
-                return [ShutdownAction { await api.shutdown() }, app]
+                return [try buildWebService(options: options)]
             }
         )
     }
@@ -72,17 +71,13 @@ public enum WebService {
 public func buildWebService(
     options: WebServiceOptions, routes: RouteTable = RouteTable()
 ) throws -> Application<RouterResponder<ServiceRequestContext>> {
-    try buildWebServiceParts(options: options, routes: routes).app
-}
-
-func buildWebServiceParts(
-    options: WebServiceOptions, routes: RouteTable = RouteTable()
-) throws -> (app: Application<RouterResponder<ServiceRequestContext>>, api: APIClient) {
     let api = APIClient(usersURL: options.usersURL, bugsURL: options.bugsURL)
     let pages = PageContext(
         api: api, verifier: TokenVerifier(source: options.keys), renderer: try PageRenderer(),
         cookies: CookiePolicy(secure: options.cookieSecure))
     let router = ServiceApplication.router(service: WebService.name, metrics: options.metrics, routes: routes)
+    // Every response, an unknown address's included, gets the browser's safety headers.
+    router.add(middleware: SecurityHeadersMiddleware(pages: pages))
     router.addRoutes(
         OperationsController(
             metrics: options.metrics, openAPIDocument: PackageResources.openapi_json,
@@ -93,11 +88,9 @@ func buildWebServiceParts(
             status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: PackageResources.style_css)))
     }
-    let site = router.group().add(middleware: SecurityHeadersMiddleware(pages: pages))
-    site.addRoutes(AccountPages(pages: pages).endpoints)
-    site.addRoutes(BugPages(pages: pages).endpoints)
-    let app = ServiceApplication.make(router: router, routes: routes, configuration: options.http, metrics: options.metrics)
-    return (app, api)
+    router.addRoutes(AccountPages(pages: pages).endpoints)
+    router.addRoutes(BugPages(pages: pages).endpoints)
+    return ServiceApplication.make(router: router, routes: routes, configuration: options.http, metrics: options.metrics)
 }
 
 /// `/ready`: the pages work when the users and bugs services answer.

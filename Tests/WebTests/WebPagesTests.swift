@@ -1,0 +1,197 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@testable import Web
+
+@Suite struct WebPagesTests {
+    @Test func aSignedOutVisitorIsSentToSignInAndBackToThePageAfterwards() async throws {
+        try await WebSystem.run { client, _ in
+            let browser = Browser(client)
+            let list = try await browser.get("/bugs/1?x=1")
+            #expect(list.status == .seeOther)
+            #expect(list.headers[.location] == "/signin?next=/bugs/1?x%3D1")
+            try await browser.signUp("ann@example.com", name: "Ann")
+            let id = try await browser.fileBug([("title", "First")])
+            // Sign out, then sign in from the bug's address: back on the bug.
+            let out = try await browser.post("/signout", [])
+            #expect(out.status == .seeOther)
+            #expect(browser.cookies["bugtracker_session"] == nil)
+            #expect(try await browser.get("/bugs/\(id)").headers[.location] == "/signin?next=/bugs/\(id)")
+            let signIn = try await browser.post(
+                "/signin", [("email", "ann@example.com"), ("password", "correct-horse-battery"), ("next", "/bugs/\(id)")])
+            #expect(signIn.status == .seeOther)
+            #expect(signIn.headers[.location] == "/bugs/\(id)")
+            let cookie = signIn.headers[values: .setCookie].first { $0.hasPrefix("bugtracker_session=") } ?? ""
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"))
+            #expect(try await browser.get("/bugs/\(id)").status == .ok)
+        }
+    }
+
+    @Test func signInGoesOnlyToPagesOfThisSite() async throws {
+        try await WebSystem.run { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp("ann@example.com", name: "Ann")
+            for next in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+                let response = try await browser.post(
+                    "/signin", [("email", "ann@example.com"), ("password", "correct-horse-battery"), ("next", next)])
+                #expect(response.headers[.location] == "/", "next=\(next)")
+            }
+        }
+    }
+
+    @Test func aWrongPasswordIsShownBesideThePasswordWithTheEmailKept() async throws {
+        try await WebSystem.run { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp("ann@example.com", name: "Ann")
+            _ = try await browser.post("/signout", [])
+            let response = try await browser.post("/signin", [("email", "ann@example.com"), ("password", "not-the-password")])
+            #expect(response.status == .unauthorized)
+            #expect(response.text.contains("id=\"password-error\""))
+            #expect(response.text.contains("value=\"ann@example.com\""))
+            #expect(browser.cookies["bugtracker_session"] == nil)
+        }
+    }
+
+    @Test func everyPageForbidsInlineScriptAndFraming() async throws {
+        try await WebSystem.run { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp("ann@example.com", name: "Ann")
+            let id = try await browser.fileBug([("title", "Framed")])
+            for path in ["/", "/signin", "/signup", "/password-reset", "/bugs/new", "/bugs/\(id)", "/me", "/no-such-page"] {
+                let response = try await browser.get(path)
+                let policy = response.headers[.contentSecurityPolicy] ?? ""
+                #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "\(path): \(policy)")
+                #expect(!policy.contains("unsafe-inline"), "\(path)")
+                #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY", "\(path)")
+                #expect(!response.text.contains("<script>") && !response.text.contains(" style=\""), "\(path) has inline script or style")
+                // Every form carries the CSRF field.
+                let forms = response.text.components(separatedBy: "<form method=\"post\"").count - 1
+                let fields = response.text.components(separatedBy: "name=\"csrf_token\" value=\"\(browser.csrf)\"").count - 1
+                #expect(forms == fields, "\(path): \(forms) forms, \(fields) CSRF fields")
+            }
+            #expect(try await browser.get("/no-such-page").status == .notFound)
+        }
+    }
+
+    @Test func aFormWithoutTheRightCSRFTokenChangesNothing() async throws {
+        try await WebSystem.run { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp("ann@example.com", name: "Ann")
+            for token in ["", "forged-value", String(repeating: "A", count: 43)] {
+                let response = try await browser.post("/bugs/new", [("title", "Forged")], csrf: token)
+                #expect(response.status == .forbidden)
+                #expect(response.text.contains("This form has expired"))
+            }
+            // A browser that never had the cookie (another site's form) is refused too.
+            let stranger = Browser(client)
+            let signUp = try await stranger.post("/signup", [("email", "eve@example.com"), ("password", "correct-horse")], csrf: "x")
+            #expect(signUp.status == .forbidden)
+            let list = try await browser.get("/")
+            #expect(!list.text.contains("Forged"))
+            #expect(list.text.contains("No bugs match"))
+        }
+    }
+
+    @Test func whatPeopleTypeIsShownAsTextNeverAsMarkup() async throws {
+        try await WebSystem.run { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp("ann@example.com", name: "<b>Ann</b>")
+            let id = try await browser.fileBug([("title", "<script>alert(1)</script>"), ("description", "a & b \"quoted\" 'single'")])
+            _ = try await browser.post("/bugs/\(id)/comments", [("body", "<img src=x onerror=alert(2)>")])
+            let page = try await browser.get("/bugs/\(id)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(page.text.contains("&lt;img src=x onerror=alert(2)&gt;"))
+            #expect(page.text.contains("a &amp; b &quot;quoted&quot; &#39;single&#39;"))
+            #expect(page.text.contains("&lt;b&gt;Ann&lt;/b&gt;"))
+            #expect(!page.text.contains("<script>alert") && !page.text.contains("<img src=x") && !page.text.contains("<b>Ann"))
+        }
+    }
+
+    @Test func theAPIsErrorsAppearBesideTheirFieldsWithWhatWasTypedKept() async throws {
+        try await WebSystem.run { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp("ann@example.com", name: "Ann")
+            try await browser.get("/bugs/new")
+            let response = try await browser.post(
+                "/bugs/new", [("title", "   "), ("description", "kept text"), ("labels", "ok, Bad Label!")])
+            #expect(response.status == .badRequest)
+            #expect(response.text.contains("id=\"title-error\"") || response.text.contains("id=\"labels-error\""))
+            #expect(response.text.contains("kept text"))
+            #expect(response.text.contains("value=\"ok, Bad Label!\""))
+            // Signing up with a taken address: the error is beside the e-mail.
+            let other = Browser(client)
+            try await other.get("/signup")
+            let taken = try await other.post("/signup", [("email", "ANN@example.com"), ("name", "Imposter"), ("password", "long enough")])
+            #expect(taken.status == .conflict)
+            #expect(taken.text.contains("id=\"email-error\""))
+            #expect(taken.text.contains("value=\"Imposter\""))
+        }
+    }
+
+    @Test func aStaleEditShowsTheBugAsItIsNow() async throws {
+        try await WebSystem.run { client, _ in
+            let ann = Browser(client)
+            let bob = Browser(client)
+            try await ann.signUp("ann@example.com", name: "Ann")
+            try await bob.signUp("bob@example.com", name: "Bob")
+            let id = try await ann.fileBug([("title", "Crash on save"), ("assignee_id", "2")])
+            let form: [(String, String)] = [
+                ("title", "Crash on save"), ("description", ""), ("labels", ""), ("assignee_id", "2"), ("version", "1"),
+            ]
+            let first = try await bob.post("/bugs/\(id)/edit", form + [("status", "resolved"), ("priority", "normal")])
+            #expect(first.status == .seeOther)
+            let stale = try await ann.post("/bugs/\(id)/edit", form + [("status", "open"), ("priority", "urgent")])
+            #expect(stale.status == .conflict)
+            #expect(stale.text.contains("changed by someone else"))
+            #expect(stale.text.contains("status-resolved"))
+            #expect(stale.text.contains("name=\"version\" value=\"2\""))
+            // Only the moves the transition table allows are offered.
+            let page = try await ann.get("/bugs/\(id)")
+            let statusSelect = page.text.components(separatedBy: "id=\"status\"")[1].components(separatedBy: "</select>")[0]
+            #expect(statusSelect.contains("value=\"resolved\"") && statusSelect.contains("value=\"closed\""))
+            #expect(statusSelect.contains("value=\"open\"") && !statusSelect.contains("value=\"in_progress\""))
+        }
+    }
+
+    @Test func aSessionThatNoLongerChecksOutLeadsToSignIn() async throws {
+        try await WebSystem.run { client, _ in
+            var headers: HTTPFields = [:]
+            headers[.cookie] = "bugtracker_session=eyJhbGciOiJFZERTQSJ9.e30.c2ln"
+            let response = try await client.executeRequest(uri: "/bugs/new", method: .get, headers: headers, body: nil)
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/signin?next=/bugs/new&notice=expired")
+            #expect(response.headers[values: .setCookie].contains { $0.hasPrefix("bugtracker_session=;") && $0.contains("Max-Age=0") })
+        }
+    }
+
+    @Test func filtersAndSearchNarrowTheList() async throws {
+        try await WebSystem.run { client, _ in
+            let ann = Browser(client)
+            try await ann.signUp("ann@example.com", name: "Ann")
+            _ = try await ann.fileBug([("title", "Crash when saving a draft"), ("labels", "crash"), ("priority", "high")])
+            _ = try await ann.fileBug([("title", "Typo on the sign-in page"), ("labels", "ui"), ("priority", "low")])
+            let search = try await ann.get("/?q=draft")
+            #expect(search.text.contains("Crash when saving a draft") && !search.text.contains("Typo on the"))
+            let label = try await ann.get("/?label=ui")
+            #expect(label.text.contains("Typo on the") && !label.text.contains("Crash when saving"))
+            let priority = try await ann.get("/?priority=high&status=open")
+            #expect(priority.text.contains("Crash when saving") && !priority.text.contains("Typo on the"))
+            #expect(priority.text.contains("<option value=\"high\" selected>High</option>"))
+            // A malformed search is explained, not a failure.
+            let bad = try await ann.get("/?q=%00")
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("class=\"error\""))
+        }
+    }
+
+    @Test func statusesArePrintedAsWordsWithTheirClasses() {
+        #expect(Presentation.word("in_progress") == "In progress")
+        #expect(Presentation.moves["closed"] == ["open"])
+        #expect(PageContext.localTarget("//x") == "/")
+        #expect(PageContext.localTarget("/bugs?q=a") == "/bugs?q=a")
+    }
+}
