@@ -1,6 +1,9 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
+import NIOHTTP1
 import TestSupport
 import Testing
 
@@ -193,5 +196,66 @@ import Testing
         #expect(Presentation.moves["closed"] == ["open"])
         #expect(PageContext.localTarget("//x") == "/")
         #expect(PageContext.localTarget("/bugs?q=a") == "/bugs?q=a")
+    }
+}
+
+@Suite struct WebPasswordPagesTests {
+    /// The newest set-password token in the users service's outbox (the mail
+    /// carries it; the database keeps only its hash).
+    static func mailedToken(usersURL: String) async throws -> String {
+        var request = HTTPClientRequest(url: usersURL + "/internal/outbox?after=0&limit=500")
+        request.headers.add(name: "Authorization", value: "Bearer \(testInternalToken)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard let range = body.range(of: "password-reset?token=", options: .backwards) else {
+            throw TestFailure("no set-password link in the outbox: \(body.prefix(500))")
+        }
+        return String(body[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+
+    @Test func aForgottenPasswordIsResetFromTheMailsLink() async throws {
+        try await WebSystem.run { client, usersURL in
+            let browser = Browser(client)
+            try await browser.signUp("ann@example.com", name: "Ann", password: "the old password")
+            _ = try await browser.post("/signout", [])
+            try await browser.get("/password-reset")
+            let asked = try await browser.post("/password-reset", [("email", "ann@example.com")])
+            #expect(asked.status == .ok)
+            #expect(asked.text.contains("Check your mail"))
+            let token = try await Self.mailedToken(usersURL: usersURL)
+            let form = try await browser.get("/password-reset?token=\(token)")
+            #expect(form.text.contains("name=\"token\" value=\"\(token)\""))
+            let short = try await browser.post("/password-reset/confirm", [("token", token), ("password", "short")])
+            #expect(short.status == .badRequest)
+            #expect(short.text.contains("id=\"password-error\""))
+            let set = try await browser.post("/password-reset/confirm", [("token", token), ("password", "the new password")])
+            #expect(set.status == .seeOther)
+            #expect(set.headers[.location] == "/signin?notice=password-set")
+            let spent = try await browser.post("/password-reset/confirm", [("token", token), ("password", "another password")])
+            #expect(spent.status == .badRequest)
+            #expect(spent.text.contains("spent or has expired"))
+            let old = try await browser.post("/signin", [("email", "ann@example.com"), ("password", "the old password")])
+            #expect(old.status == .unauthorized)
+            let new = try await browser.post("/signin", [("email", "ann@example.com"), ("password", "the new password")])
+            #expect(new.status == .seeOther)
+            #expect(browser.cookies["bugtracker_session"] != nil)
+        }
+    }
+
+    @Test func yourOwnPageChangesYourNameAndNeedsTheCurrentPasswordForANewOne() async throws {
+        try await WebSystem.run { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp("ann@example.com", name: "Ann", password: "the old password")
+            let renamed = try await browser.post("/me", [("name", "Ann Lee")])
+            #expect(renamed.status == .seeOther)
+            let page = try await browser.get("/me?saved=1")
+            #expect(page.text.contains("value=\"Ann Lee\"") && page.text.contains("Saved."))
+            let wrong = try await browser.post("/me/password", [("current_password", "not it"), ("password", "the new password")])
+            #expect(wrong.status == .forbidden)
+            #expect(wrong.text.contains("id=\"current-password-error\""))
+            let changed = try await browser.post(
+                "/me/password", [("current_password", "the old password"), ("password", "the new password")])
+            #expect(changed.status == .seeOther)
+        }
     }
 }

@@ -20,7 +20,8 @@ enum WebSystem {
             let users = try await buildUsersService(
                 database: usersDatabase,
                 options: UsersServiceOptions(
-                    http: testHTTPConfiguration("users"), internalToken: testInternalToken, hasher: PasswordHasher(costLog2: 4)))
+                    http: testHTTPConfiguration("users"), internalToken: testInternalToken, hasher: PasswordHasher(costLog2: 4),
+                    links: PasswordLinks(webURL: "http://pages.test")))
             try await users.test(.live) { usersClient in
                 let usersURL = "http://127.0.0.1:\(usersClient.port!)"
                 let lookups = HTTPUsersClient(baseURL: usersURL, internalToken: testInternalToken)
