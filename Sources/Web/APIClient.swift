@@ -94,7 +94,9 @@ final class APIClient: Sendable {
     }
 
     /// Calls `path` on `target`; `json` is sent as the body. Throws
-    /// `APIUnavailable` when the service cannot be reached.
+    /// `APIUnavailable` when the service cannot be reached. A client span
+    /// (`GET /bugs/{id}`) when spans are recorded, whose id the `traceparent`
+    /// sent carries.
     func call(
         _ method: HTTPMethod, _ target: Target, _ path: String,
         token: String?, json: [String: Any]? = nil, headers extra: [(String, String)] = [],
@@ -104,22 +106,38 @@ final class APIClient: Sendable {
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "X-Request-ID", value: identity.requestID)
-        request.headers.add(name: "traceparent", value: identity.traceparent)
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         if let json {
             let data = try JSONSerialization.data(withJSONObject: json)
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: data))
         }
-        do {
-            let response = try await client.execute(request, timeout: .seconds(5))
-            let body = try await response.body.collect(upTo: 4 << 20)
-            return APIResponse(
-                status: Int(response.status.code), etag: response.headers.first(name: "ETag"),
-                retryAfter: response.headers.first(name: "Retry-After"), body: Array(body.readableBytesView))
-        } catch {
-            throw APIUnavailable(service: target == .users ? "users" : "bugs")
+        return try await Spans.record("\(method.rawValue) \(Self.template(path))", kind: .client, onlyInsideTrace: true) { span in
+            span?.attributes["http.request.method"] = method.rawValue
+            request.headers.add(name: "traceparent", value: Spans.traceparent() ?? identity.traceparent)
+            do {
+                let response = try await client.execute(request, timeout: .seconds(5))
+                let body = try await response.body.collect(upTo: 4 << 20)
+                span?.attributes["http.response.status_code"] = Int(response.status.code)
+                return APIResponse(
+                    status: Int(response.status.code), etag: response.headers.first(name: "ETag"),
+                    retryAfter: response.headers.first(name: "Retry-After"), body: Array(body.readableBytesView))
+            } catch {
+                throw APIUnavailable(service: target == .users ? "users" : "bugs")
+            }
         }
+    }
+
+    /// `/bugs/7/watchers/2?x=1` → `/bugs/{id}/watchers/{user_id}`: the
+    /// route, as span names want it.
+    static func template(_ path: String) -> String {
+        let segments = path.split(separator: "?", maxSplits: 1)[0].split(separator: "/", omittingEmptySubsequences: false)
+        var seenID = false
+        return segments.map { segment -> String in
+            guard !segment.isEmpty, segment.allSatisfy(\.isNumber) else { return String(segment) }
+            defer { seenID = true }
+            return seenID ? "{user_id}" : "{id}"
+        }.joined(separator: "/")
     }
 
     /// `?a=1&b=2`, percent-encoded; empty values left out.

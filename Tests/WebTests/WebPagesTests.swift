@@ -191,11 +191,13 @@ import Testing
         }
     }
 
-    @Test func statusesArePrintedAsWordsWithTheirClasses() {
+    @Test func wordsTargetsAndSpanNames() {
         #expect(Presentation.word("in_progress") == "In progress")
         #expect(Presentation.moves["closed"] == ["open"])
         #expect(PageContext.localTarget("//x") == "/")
         #expect(PageContext.localTarget("/bugs?q=a") == "/bugs?q=a")
+        #expect(APIClient.template("/bugs/7/watchers/2") == "/bugs/{id}/watchers/{user_id}")
+        #expect(APIClient.template("/bugs?limit=25&cursor=abc") == "/bugs")
     }
 }
 
