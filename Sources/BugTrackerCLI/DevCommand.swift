@@ -66,8 +66,10 @@ enum DevCommand {
             }
         }
         // Where people start, before anything else is printed.
+        // (With port 0 the address is known only once bound: its listening line says it.)
         for definition in catalog where definition.isFrontDoor {
-            let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(ports[definition.name]?["port"] ?? 0)"
+            guard let port = ports[definition.name]?["port"], port != 0 else { continue }
+            let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
             FileHandle.standardOutput.write(Data("open \(url) in a browser\n".utf8))
         }
         let token: String

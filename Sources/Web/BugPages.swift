@@ -16,6 +16,8 @@ struct BugPages: Sendable {
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
             .get("/", use: list)
+            // The API's address for the list, typed into the browser: the list page.
+            .get("/bugs") { request, _ in Response.redirect(to: "/" + (request.uri.query.map { "?" + $0 } ?? ""), type: .normal) }
             .get("/bugs/new", use: newBugForm)
             .post("/bugs/new", use: fileBug)
             .get("/bugs/{id}", use: show)
