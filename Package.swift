@@ -214,6 +214,7 @@ let package = Package(
                 .embedInCode("Templates/signin.mustache"), .embedInCode("Templates/signup.mustache"),
                 .embedInCode("Templates/password_reset.mustache"), .embedInCode("Templates/me.mustache"),
                 .embedInCode("Templates/bugs.mustache"), .embedInCode("Templates/bug.mustache"),
+                .embedInCode("Templates/bug_row.mustache"),
                 .embedInCode("Templates/new_bug.mustache"), .embedInCode("Templates/message.mustache"),
                 .embedInCode("Static/style.css"), .embedInCode("openapi.json"),
             ],

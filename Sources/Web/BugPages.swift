@@ -7,6 +7,8 @@ import ServiceKit
 /// discussion and the forms that change it, and filing a bug.
 struct BugPages: Sendable {
     let pages: PageContext
+    /// The list's rows, rendered once per version of each bug.
+    let rows = BugRows()
 
     var people: PeopleDirectory { PeopleDirectory(api: pages.api) }
 
@@ -60,8 +62,8 @@ struct BugPages: Sendable {
             }
             let names = directory.names
             let object = response.object
-            let rows = (object["items"] as? [[String: Any]] ?? []).map { summary($0, names: names) }
-            values["bugs"] = rows
+            let rows = (object["items"] as? [[String: Any]] ?? []).map { row($0, names: names) }
+            values["rows"] = rows
             values["hasBugs"] = !rows.isEmpty
             if let next = object["next_cursor"] as? String {
                 values["next"] = "/" + APIClient.query(filter + [("cursor", next)])
@@ -73,15 +75,23 @@ struct BugPages: Sendable {
         }
     }
 
-    /// A bug as a row of the list.
-    private func summary(_ bug: [String: Any], names: [Int64: String]) -> [String: Any] {
-        var row = bug
-        row["statusWord"] = Presentation.word(bug["status"] as? String ?? "")
-        row["priorityWord"] = Presentation.word(bug["priority"] as? String ?? "")
-        if let assignee = Presentation.id(bug["assignee_id"]) { row["assignee"] = names[assignee] ?? "user #\(assignee)" }
-        row["updated"] = Presentation.time(bug["updated_at"])
-        row["hasComments"] = (Presentation.id(bug["comment_count"]) ?? 0) > 0
-        return row
+    /// A bug as a row of the list, as HTML (kept per version and shown time: `BugRows`).
+    private func row(_ bug: [String: Any], names: [Int64: String]) -> String {
+        let assignee = Presentation.id(bug["assignee_id"]).map { names[$0] ?? "user #\($0)" }
+        let updated = Presentation.time(bug["updated_at"])
+        let key = BugRows.Key(
+            id: Presentation.id(bug["id"]) ?? 0, version: Presentation.id(bug["version"]) ?? 0,
+            commentCount: Presentation.id(bug["comment_count"]) ?? 0, assignee: assignee,
+            updated: "\(bug["updated_at"] as? String ?? "") \(updated["text"] ?? "")")
+        return rows.row(key) {
+            var row = bug
+            row["statusWord"] = Presentation.word(bug["status"] as? String ?? "")
+            row["priorityWord"] = Presentation.word(bug["priority"] as? String ?? "")
+            if let assignee { row["assignee"] = assignee }
+            row["updated"] = updated
+            row["hasComments"] = key.commentCount > 0
+            return pages.renderer.fragment("bug_row", row)
+        }
     }
 
     // MARK: Filing a bug

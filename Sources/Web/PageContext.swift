@@ -44,7 +44,7 @@ struct PageContext: Sendable {
     static func pageAddress(_ request: Request) -> String {
         if request.method == .post {
             let path = request.uri.path
-            for suffix in ["/comments", "/edit", "/watch", "/unwatch"] where path.hasSuffix(suffix) {
+            for suffix in ["/comments", "/edit", "/watch", "/unwatch", "/password"] where path.hasSuffix(suffix) {
                 return String(path.dropLast(suffix.count))
             }
             return path

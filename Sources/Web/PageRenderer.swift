@@ -6,8 +6,9 @@ import NIOCore
 /// The pages' templates (Templates/*.mustache, compiled into the binary)
 /// and how a page becomes a response.
 ///
-/// Mustache escapes every `{{value}}` for HTML; the templates use no
-/// triple-brace output, so nothing the API returns reaches the page
+/// Mustache escapes every `{{value}}` for HTML; the one triple-brace output
+/// in the templates inserts list rows that a template rendered (and
+/// escaped) itself (`BugRows`), so nothing the API returns reaches the page
 /// unescaped.
 struct PageRenderer: Sendable {
     private let library: MustacheLibrary
@@ -19,12 +20,18 @@ struct PageRenderer: Sendable {
             ("password_reset", PackageResources.password_reset_mustache), ("me", PackageResources.me_mustache),
             ("bugs", PackageResources.bugs_mustache), ("bug", PackageResources.bug_mustache),
             ("new_bug", PackageResources.new_bug_mustache), ("message", PackageResources.message_mustache),
+            ("bug_row", PackageResources.bug_row_mustache),
         ]
         var library = MustacheLibrary()
         for (name, bytes) in sources {
             try library.register(MustacheTemplate(string: String(decoding: bytes, as: UTF8.self)), named: name)
         }
         self.library = library
+    }
+
+    /// `template` rendered with `values`, as text: a fragment of a page.
+    func fragment(_ template: String, _ values: [String: Any]) -> String {
+        library.render(values, withTemplate: template) ?? ""
     }
 
     /// `template` rendered with `values` as an HTML response with `status`.
