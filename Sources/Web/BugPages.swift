@@ -7,8 +7,8 @@ import ServiceKit
 /// discussion and the forms that change it, and filing a bug.
 struct BugPages: Sendable {
     let pages: PageContext
-    /// The list's rows, rendered once per version of each bug.
-    let rows = BugRows()
+    /// List rows, comments and history entries, rendered once and shared.
+    let fragments = Fragments()
 
     var people: PeopleDirectory { PeopleDirectory(api: pages.api) }
 
@@ -79,17 +79,18 @@ struct BugPages: Sendable {
     private func row(_ bug: [String: Any], names: [Int64: String]) -> String {
         let assignee = Presentation.id(bug["assignee_id"]).map { names[$0] ?? "user #\($0)" }
         let updated = Presentation.time(bug["updated_at"])
-        let key = BugRows.Key(
-            id: Presentation.id(bug["id"]) ?? 0, version: Presentation.id(bug["version"]) ?? 0,
-            commentCount: Presentation.id(bug["comment_count"]) ?? 0, assignee: assignee,
-            updated: "\(bug["updated_at"] as? String ?? "") \(updated["text"] ?? "")")
-        return rows.row(key) {
+        let commentCount = Presentation.id(bug["comment_count"]) ?? 0
+        let key = [
+            "row", "\(bug["id"] ?? "")", "\(bug["version"] ?? "")", "\(commentCount)", assignee ?? "",
+            bug["updated_at"] as? String ?? "", "\(updated["text"] ?? "")",
+        ].joined(separator: "\u{1}")
+        return fragments.html(key) {
             var row = bug
             row["statusWord"] = Presentation.word(bug["status"] as? String ?? "")
             row["priorityWord"] = Presentation.word(bug["priority"] as? String ?? "")
             if let assignee { row["assignee"] = assignee }
             row["updated"] = updated
-            row["hasComments"] = key.commentCount > 0
+            row["hasComments"] = commentCount > 0
             return pages.renderer.fragment("bug_row", row)
         }
     }
@@ -209,13 +210,29 @@ struct BugPages: Sendable {
             shown["updated"] = Presentation.time(bug["updated_at"])
             values["bug"] = shown
 
-            values["comments"] = commentsResponse.items.map { comment -> [String: Any] in
-                var row = comment
-                row["author"] = name(comment["author_id"]) ?? "someone"
-                row["created"] = Presentation.time(comment["created_at"])
-                return row
+            // Comments and events never change: each is rendered once per
+            // name and shown time, and shared.
+            values["comments"] = commentsResponse.items.map { comment -> String in
+                let author = name(comment["author_id"]) ?? "someone"
+                let created = Presentation.time(comment["created_at"])
+                let key = ["comment", "\(comment["id"] ?? "")", author, "\(created["text"] ?? "")"].joined(separator: "\u{1}")
+                return fragments.html(key) {
+                    var row = comment
+                    row["author"] = author
+                    row["created"] = created
+                    return pages.renderer.fragment("comment", row)
+                }
             }
-            values["events"] = eventsResponse.items.map { event($0, name: name) }
+            values["events"] = eventsResponse.items.map { item -> String in
+                let shown = event(item, name: name)
+                let changes = (shown["changes"] as? [[String: Any]] ?? []).map {
+                    "\($0["field"] ?? "")=\($0["from"] ?? "")>\($0["to"] ?? "")"
+                }
+                let created = shown["created"] as? [String: Any] ?? [:]
+                let key = (["event", "\(item["id"] ?? "")", "\(shown["actor"] ?? "")", "\(created["text"] ?? "")"] + changes)
+                    .joined(separator: "\u{1}")
+                return fragments.html(key) { pages.renderer.fragment("event", shown) }
+            }
             let watcherIDs = (watchersResponse.object["items"] as? [Any] ?? []).compactMap { Presentation.id($0) }
             values["watchers"] = watcherIDs.map { ["name": names[$0] ?? "user #\($0)"] }
             values["watching"] = watcherIDs.contains(signedIn.user.id)

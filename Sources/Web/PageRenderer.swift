@@ -6,10 +6,10 @@ import NIOCore
 /// The pages' templates (Templates/*.mustache, compiled into the binary)
 /// and how a page becomes a response.
 ///
-/// Mustache escapes every `{{value}}` for HTML; the one triple-brace output
-/// in the templates inserts list rows that a template rendered (and
-/// escaped) itself (`BugRows`), so nothing the API returns reaches the page
-/// unescaped.
+/// Mustache escapes every `{{value}}` for HTML; the only triple-brace
+/// outputs in the templates insert fragments (list rows, comments, history
+/// entries) that a template rendered and escaped itself (`Fragments`), so
+/// nothing the API returns reaches the page unescaped.
 struct PageRenderer: Sendable {
     private let library: MustacheLibrary
 
@@ -20,7 +20,8 @@ struct PageRenderer: Sendable {
             ("password_reset", PackageResources.password_reset_mustache), ("me", PackageResources.me_mustache),
             ("bugs", PackageResources.bugs_mustache), ("bug", PackageResources.bug_mustache),
             ("new_bug", PackageResources.new_bug_mustache), ("message", PackageResources.message_mustache),
-            ("bug_row", PackageResources.bug_row_mustache),
+            ("bug_row", PackageResources.bug_row_mustache), ("comment", PackageResources.comment_mustache),
+            ("event", PackageResources.event_mustache),
         ]
         var library = MustacheLibrary()
         for (name, bytes) in sources {
