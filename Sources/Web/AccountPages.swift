@@ -31,6 +31,22 @@ struct AccountPages: Sendable {
         "signed-out": "You are signed out.",
     ]
 
+    /// A form anyone may post (signing in or up, the password pages): the
+    /// CSRF check, then `handle`; a users service that does not answer gets
+    /// the page that says so.
+    private func publicForm(
+        _ request: Request, handle: (WebSession, FormData) async throws -> Response
+    ) async throws -> Response {
+        let session = WebSession(request: request)
+        let form = try await FormData.read(request)
+        guard session.accepts(form["csrf_token"]) else { return pages.csrfRefused(session: session, signedIn: nil) }
+        do {
+            return try await handle(session, form)
+        } catch let error as APIUnavailable {
+            return pages.unavailable(error, session: session, signedIn: nil)
+        }
+    }
+
     // MARK: Sign in
 
     @Sendable func signInForm(_ request: Request, context: ServiceRequestContext) async throws -> Response {
@@ -42,11 +58,8 @@ struct AccountPages: Sendable {
     }
 
     @Sendable func signIn(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let session = WebSession(request: request)
-        let form = try await FormData.read(request)
-        guard session.accepts(form["csrf_token"]) else { return pages.csrfRefused(session: session, signedIn: nil) }
-        let next = PageContext.localTarget(form["next"])
-        do {
+        try await publicForm(request) { session, form in
+            let next = PageContext.localTarget(form["next"])
             let response = try await pages.api.call(
                 .POST, .users, "/tokens", token: nil, json: ["email": form.text("email"), "password": form.text("password")],
                 identity: context.outgoing)
@@ -62,8 +75,6 @@ struct AccountPages: Sendable {
                 ? ["password": "The e-mail or the password is not right."]
                 : FormErrors.values(for: problem, fields: ["email", "password"])
             return pages.renderer.page("signin", values, status: problem.status == 429 ? .tooManyRequests : .unauthorized)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: nil)
         }
     }
 
@@ -84,19 +95,16 @@ struct AccountPages: Sendable {
     }
 
     @Sendable func signUp(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let session = WebSession(request: request)
-        let form = try await FormData.read(request)
-        guard session.accepts(form["csrf_token"]) else { return pages.csrfRefused(session: session, signedIn: nil) }
-        let (email, name, password) = (form.text("email"), form.text("name"), form.text("password"))
-        var values = pages.base("Sign up", session: session, signedIn: nil)
-        values["values"] = ["email": email, "name": name]
-        // The API takes a password-less sign-up (a set-password mail follows);
-        // a person at a form means to choose one now.
-        if password.isEmpty {
-            values["errors"] = ["password": "Choose a password of at least 8 characters."]
-            return pages.renderer.page("signup", values, status: .badRequest)
-        }
-        do {
+        try await publicForm(request) { session, form in
+            let (email, name, password) = (form.text("email"), form.text("name"), form.text("password"))
+            var values = pages.base("Sign up", session: session, signedIn: nil)
+            values["values"] = ["email": email, "name": name]
+            // The API takes a password-less sign-up (a set-password mail follows);
+            // a person at a form means to choose one now.
+            if password.isEmpty {
+                values["errors"] = ["password": "Choose a password of at least 8 characters."]
+                return pages.renderer.page("signup", values, status: .badRequest)
+            }
             var body: [String: Any] = ["email": email, "password": password]
             if !name.trimmingCharacters(in: .whitespaces).isEmpty { body["name"] = name }
             let created = try await pages.api.call(.POST, .users, "/users", token: nil, json: body, identity: context.outgoing)
@@ -111,8 +119,6 @@ struct AccountPages: Sendable {
                 return Response.redirect(to: "/signin", type: .normal)
             }
             return pages.signIn(token: token, expiresIn: signedIn.object["expires_in"] as? Int ?? 3600, then: "/")
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: nil)
         }
     }
 
@@ -128,10 +134,7 @@ struct AccountPages: Sendable {
     }
 
     @Sendable func requestPasswordReset(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let session = WebSession(request: request)
-        let form = try await FormData.read(request)
-        guard session.accepts(form["csrf_token"]) else { return pages.csrfRefused(session: session, signedIn: nil) }
-        do {
+        try await publicForm(request) { session, form in
             let response = try await pages.api.call(
                 .POST, .users, "/password-resets", token: nil, json: ["email": form.text("email")], identity: context.outgoing)
             guard response.isSuccess else {
@@ -144,16 +147,11 @@ struct AccountPages: Sendable {
                 "Check your mail",
                 "If \(form.text("email")) has an account, a mail with a link to set a new password is on its way. The link works for an hour.",
                 status: .ok, session: session, signedIn: nil, link: ("/signin", "Back to sign in"))
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: nil)
         }
     }
 
     @Sendable func confirmPasswordReset(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let session = WebSession(request: request)
-        let form = try await FormData.read(request)
-        guard session.accepts(form["csrf_token"]) else { return pages.csrfRefused(session: session, signedIn: nil) }
-        do {
+        try await publicForm(request) { session, form in
             let response = try await pages.api.call(
                 .POST, .users, "/password-resets/confirm", token: nil,
                 json: ["token": form.text("token"), "password": form.text("password")], identity: context.outgoing)
@@ -169,8 +167,6 @@ struct AccountPages: Sendable {
                 return pages.renderer.page("password_reset", values, status: HTTPResponse.Status(code: response.status))
             }
             return Response.redirect(to: "/signin?notice=password-set", type: .normal)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: nil)
         }
     }
 
