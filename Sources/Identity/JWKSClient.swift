@@ -31,9 +31,14 @@ public final class JWKSClient: VerificationKeySource {
 
     /// One client for the process's key fetches, never shut down (it lives
     /// as long as the process). AsyncHTTPClient's own spans are off: the
-    /// fetch's span is ours, named by the route.
+    /// fetch's span is ours, named by the route. A users service that is
+    /// down refuses at once, and that is the answer: AsyncHTTPClient would
+    /// otherwise retry the connection until the call's deadline, holding
+    /// every request that needs the keys for 5 seconds.
     private static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(1))
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()

@@ -84,6 +84,9 @@ final class APIClient: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(1))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
+        // A service that is down refuses at once: say so at once, rather
+        // than retrying the connection until the call's deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()

@@ -17,13 +17,18 @@ struct PageContext: Sendable {
     let cookies: CookiePolicy
 
     /// The signed-in person, when the session cookie holds a token that is
-    /// still good; nil when there is none or it has expired.
+    /// still good; nil when there is none or it has expired. Throws
+    /// `APIUnavailable` when it cannot be checked now.
     func signedIn(_ session: WebSession) async throws -> SignedIn? {
         guard let token = session.token else { return nil }
         do {
             return SignedIn(token: token, user: try await verifier.verify(token))
         } catch is TokenRejection {
             return nil
+        } catch is KeysUnavailable {
+            // The token cannot be checked while the users service is down
+            // and its keys are not known yet.
+            throw APIUnavailable(service: "users")
         }
     }
 

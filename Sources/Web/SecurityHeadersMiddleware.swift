@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Logging
 import ServiceKit
 
 /// What every response of the pages carries for the browser's safety: a
@@ -37,6 +38,14 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             // A person gets a page, not problem+json: an unknown address, a
             // form too large.
             response = errorPage(error, request: request)
+        } catch let error as APIUnavailable {
+            response = pages.unavailable(error, session: WebSession(request: request), signedIn: nil)
+        } catch {
+            // Logged with its detail; the person gets a page without it.
+            context.logger.error("the page failed", metadata: ["error": "\(String(reflecting: error))"])
+            response = pages.message(
+                "Something went wrong", "Nothing was changed. Try again in a moment.", status: .internalServerError,
+                session: WebSession(request: request), signedIn: nil)
         }
         response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         response.headers[.xFrameOptions] = "DENY"

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Identity
 import NIOCore
 import NIOHTTP1
 import TestSupport
@@ -258,6 +259,27 @@ import Testing
             let changed = try await browser.post(
                 "/me/password", [("current_password", "the old password"), ("password", "the new password")])
             #expect(changed.status == .seeOther)
+        }
+    }
+}
+
+@Suite struct WebOutageTests {
+    @Test func aServiceThatDoesNotAnswerGetsAPageSayingSoNotAFailure() async throws {
+        let nobody = "http://127.0.0.1:\(try unusedPort())"
+        let web = try buildWebService(
+            options: WebServiceOptions(
+                http: testHTTPConfiguration("web"), usersURL: nobody, bugsURL: nobody,
+                keys: JWKSClient(usersURL: nobody, logger: quietLogger())))
+        try await web.test(.router) { client in
+            var headers: HTTPFields = [:]
+            headers[.cookie] = "bugtracker_session=eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.e30.c2ln"
+            let page = try await client.executeRequest(uri: "/bugs/1", method: .get, headers: headers, body: nil)
+            #expect(page.status == .serviceUnavailable)
+            #expect(page.text.contains("The users service is not answering"))
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            let signIn = try await client.executeRequest(uri: "/signin", method: .get, headers: [:], body: nil)
+            #expect(signIn.status == .ok)
+            #expect(try await client.executeRequest(uri: "/ready", method: .get, headers: [:], body: nil).status == .serviceUnavailable)
         }
     }
 }
