@@ -247,6 +247,10 @@ struct BugPages: Sendable {
                 "comment": extras.comment ?? "",
             ]
             values["version"] = Presentation.id(bug["version"]) ?? 1
+            // The bugs API's rule for PATCH, so nobody fills a form it will refuse.
+            let me = signedIn.user.id
+            values["canEdit"] =
+                signedIn.user.role == .admin || Presentation.id(bug["reporter_id"]) == me || Presentation.id(bug["assignee_id"]) == me
             values["statusOptions"] = Presentation.options(
                 [status] + (Presentation.moves[status] ?? []), selected: edit?["status"] ?? status)
             values["priorityOptions"] = Presentation.options(

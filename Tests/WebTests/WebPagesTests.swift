@@ -283,3 +283,25 @@ import Testing
         }
     }
 }
+
+@Suite struct WebPermissionsTests {
+    @Test func onlyThoseWhoMayChangeABugAreOfferedTheForm() async throws {
+        try await WebSystem.run { client, _ in
+            let ann = Browser(client)
+            let carol = Browser(client)
+            try await ann.signUp("ann@example.com", name: "Ann")
+            try await carol.signUp("carol@example.com", name: "Carol")
+            let id = try await ann.fileBug([("title", "Ann's bug")])
+            #expect(try await ann.get("/bugs/\(id)").text.contains("action=\"/bugs/\(id)/edit\""))
+            let page = try await carol.get("/bugs/\(id)")
+            #expect(!page.text.contains("action=\"/bugs/\(id)/edit\""))
+            #expect(page.text.contains("Only the reporter, the assignee or an admin"))
+            #expect(page.text.contains("action=\"/bugs/\(id)/comments\""))
+            // A forged edit is still refused by the API, and says so.
+            let forged = try await carol.post(
+                "/bugs/\(id)/edit", [("title", "Carol's now"), ("status", "closed"), ("version", "1"), ("labels", "")])
+            #expect(forged.status == .forbidden)
+            #expect(try await ann.get("/bugs/\(id)").text.contains("Ann&#39;s bug"))
+        }
+    }
+}
