@@ -80,11 +80,12 @@ public final class HTTPUsersClient: UsersClient {
         try await Spans.record("GET /users/{id}", kind: .client, onlyInsideTrace: true) { span in
             span?.attributes["http.request.method"] = "GET"
             span?.attributes["url.full"] = "\(baseURL)/users/\(id)"
-            return try await fetch(id: id, identity: identity, deadline: deadline, span: span)
+            return try await send(id: id, identity: identity, deadline: deadline, span: span)
         }
     }
 
-    private func fetch(id: Int64, identity: OutgoingRequestIdentity, deadline: NIODeadline, span: (any Span)?) async throws
+    /// The request itself, its status recorded on `span`.
+    private func send(id: Int64, identity: OutgoingRequestIdentity, deadline: NIODeadline, span: (any Span)?) async throws
         -> UserReference?
     {
         var request = HTTPClientRequest(url: "\(baseURL)/users/\(id)")

@@ -51,8 +51,11 @@ struct AccountPages: Sendable {
 
     @Sendable func signInForm(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let session = WebSession(request: request)
+        let next = PageContext.localTarget(request.uri.queryParameters["next"].map(String.init))
+        // Signed in already (another tab signed in): straight on.
+        if try await pages.signedIn(session) != nil { return Response.redirect(to: next, type: .normal) }
         var values = pages.base("Sign in", session: session, signedIn: nil)
-        values["next"] = PageContext.localTarget(request.uri.queryParameters["next"].map(String.init))
+        values["next"] = next
         if let notice = request.uri.queryParameters["notice"].flatMap({ Self.notices[String($0)] }) { values["notice"] = notice }
         return pages.renderer.page("signin", values)
     }

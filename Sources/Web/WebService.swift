@@ -83,6 +83,8 @@ public func buildWebService(
             metrics: options.metrics, openAPIDocument: PackageResources.openapi_json,
             readiness: { await WebReadiness.check(api) }
         ).endpoints)
+    // Browsers ask for it on their own; there is none, and "none" is not an error.
+    router.get("/favicon.ico") { _, _ in HTTPResponse.Status.noContent }
     router.get("/static/style.css") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],

@@ -31,6 +31,9 @@ import Testing
             let cookie = signIn.headers[values: .setCookie].first { $0.hasPrefix("bugtracker_session=") } ?? ""
             #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"))
             #expect(try await browser.get("/bugs/\(id)").status == .ok)
+            // Signed in, the sign-in page goes straight on.
+            #expect(try await browser.get("/signin?next=/bugs/\(id)").headers[.location] == "/bugs/\(id)")
+            #expect(try await browser.get("/favicon.ico").status == .noContent)
         }
     }
 
