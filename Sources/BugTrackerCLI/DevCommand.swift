@@ -65,12 +65,14 @@ enum DevCommand {
                 ports[definition.name, default: [:]][listener.option] = try values.port(portOption(definition, listener))
             }
         }
+        // The services reach each other on loopback when listening everywhere.
+        let topology = ServiceCatalog.topology(catalog, host: host == "0.0.0.0" ? "127.0.0.1" : host, dataDirectory: dataDirectory) {
+            ports[$0.name]?["port"] ?? 0
+        }
         // Where people start, before anything else is printed.
         // (With port 0 the address is known only once bound: its listening line says it.)
-        for definition in catalog where definition.isFrontDoor {
-            guard let port = ports[definition.name]?["port"], port != 0 else { continue }
-            let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
-            FileHandle.standardOutput.write(Data("open \(url) in a browser\n".utf8))
+        for definition in catalog where definition.isFrontDoor && ports[definition.name]?["port"] != 0 {
+            FileHandle.standardOutput.write(Data("open \(topology.url(of: definition.name)) in a browser\n".utf8))
         }
         let token: String
         if let given = values.string(CommonOptions.internalToken.name), !given.isEmpty {
@@ -80,10 +82,6 @@ enum DevCommand {
             // Printed, not logged: the person at the terminal needs it to
             // call the internal routes; log files never hold it.
             FileHandle.standardOutput.write(Data("internal token for this run: \(token)\n".utf8))
-        }
-        // The services reach each other on loopback when listening everywhere.
-        let topology = ServiceCatalog.topology(catalog, host: host == "0.0.0.0" ? "127.0.0.1" : host, dataDirectory: dataDirectory) {
-            ports[$0.name]?["port"] ?? 0
         }
         let launches = catalog.map { definition in
             // Each service sees the dev options it declares, as given to dev.

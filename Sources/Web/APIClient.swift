@@ -69,13 +69,13 @@ struct APIUnavailable: Error, Sendable {
 /// and a 5 s call timeout; AsyncHTTPClient's own spans are off because the
 /// server span of the page already covers the call.
 final class APIClient: Sendable {
-    enum Target: Sendable {
+    /// The service called, by its name.
+    enum Target: String, Sendable {
         case users, bugs
     }
 
     private let usersURL: String
     private let bugsURL: String
-    private var client: HTTPClient { Self.client }
 
     /// One client for the process, like `HTTPClient.shared` but with our
     /// timeouts and without AsyncHTTPClient's own spans. Never shut down:
@@ -119,14 +119,14 @@ final class APIClient: Sendable {
             span?.attributes["http.request.method"] = method.rawValue
             request.headers.add(name: "traceparent", value: Spans.traceparent() ?? identity.traceparent)
             do {
-                let response = try await client.execute(request, timeout: .seconds(5))
+                let response = try await Self.client.execute(request, timeout: .seconds(5))
                 let body = try await response.body.collect(upTo: 4 << 20)
                 span?.attributes["http.response.status_code"] = Int(response.status.code)
                 return APIResponse(
                     status: Int(response.status.code), etag: response.headers.first(name: "ETag"),
                     retryAfter: response.headers.first(name: "Retry-After"), body: Array(body.readableBytesView))
             } catch {
-                throw APIUnavailable(service: target == .users ? "users" : "bugs")
+                throw APIUnavailable(service: target.rawValue)
             }
         }
     }

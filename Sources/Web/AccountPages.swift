@@ -32,19 +32,14 @@ struct AccountPages: Sendable {
     ]
 
     /// A form anyone may post (signing in or up, the password pages): the
-    /// CSRF check, then `handle`; a users service that does not answer gets
-    /// the page that says so.
+    /// CSRF check, then `handle`.
     private func publicForm(
         _ request: Request, handle: (WebSession, FormData) async throws -> Response
     ) async throws -> Response {
         let session = WebSession(request: request)
         let form = try await FormData.read(request)
         guard session.accepts(form["csrf_token"]) else { return pages.csrfRefused(session: session, signedIn: nil) }
-        do {
-            return try await handle(session, form)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: nil)
-        }
+        return try await handle(session, form)
     }
 
     // MARK: Sign in
@@ -186,20 +181,16 @@ struct AccountPages: Sendable {
         _ request: Request, session: WebSession, signedIn: SignedIn, context: ServiceRequestContext,
         extra: [String: Any] = [:], status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        do {
-            let response = try await pages.api.call(.GET, .users, "/users/me", token: signedIn.token, identity: context.outgoing)
-            if response.status == 401 { return pages.toSignIn(from: request) }
-            var values = pages.base("Your account", session: session, signedIn: signedIn)
-            let user = response.object
-            values["user"] = user
-            values["role"] = Presentation.word(user["role"] as? String ?? "member")
-            values["since"] = Presentation.time(user["created_at"])
-            values.merge(extra) { $1 }
-            if values["values"] == nil { values["values"] = ["name": user["name"] as? String ?? ""] }
-            return pages.renderer.page("me", values, status: status)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: signedIn)
-        }
+        let response = try await pages.api.call(.GET, .users, "/users/me", token: signedIn.token, identity: context.outgoing)
+        if response.status == 401 { return pages.toSignIn(from: request) }
+        var values = pages.base("Your account", session: session, signedIn: signedIn)
+        let user = response.object
+        values["user"] = user
+        values["role"] = Presentation.word(user["role"] as? String ?? "member")
+        values["since"] = Presentation.time(user["created_at"])
+        values.merge(extra) { $1 }
+        if values["values"] == nil { values["values"] = ["name": user["name"] as? String ?? ""] }
+        return pages.renderer.page("me", values, status: status)
     }
 
     @Sendable func updateMe(_ request: Request, context: ServiceRequestContext) async throws -> Response {
@@ -223,22 +214,18 @@ struct AccountPages: Sendable {
         let form = try await FormData.read(request)
         guard let signedIn = try await pages.signedIn(session) else { return pages.toSignIn(from: request) }
         guard session.accepts(form["csrf_token"]) else { return pages.csrfRefused(session: session, signedIn: signedIn) }
-        do {
-            let response = try await pages.api.call(
-                .PATCH, .users, "/users/\(signedIn.user.id)", token: signedIn.token, json: body(form), identity: context.outgoing)
-            if response.status == 401 { return pages.toSignIn(from: request) }
-            guard response.isSuccess else {
-                let problem = response.problem!
-                var errors = FormErrors.values(for: problem, fields: ["name", "password", "current_password"])
-                if problem.code == "forbidden" { errors = ["current_password": "Your current password is not right."] }
-                return try await mePage(
-                    request, session: session, signedIn: signedIn, context: context,
-                    extra: ["errors": errors, "values": ["name": form.text("name")]],
-                    status: HTTPResponse.Status(code: problem.status))
-            }
-            return Response.redirect(to: "/me?saved=1", type: .normal)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: signedIn)
+        let response = try await pages.api.call(
+            .PATCH, .users, "/users/\(signedIn.user.id)", token: signedIn.token, json: body(form), identity: context.outgoing)
+        if response.status == 401 { return pages.toSignIn(from: request) }
+        guard response.isSuccess else {
+            let problem = response.problem!
+            var errors = FormErrors.values(for: problem, fields: ["name", "password", "current_password"])
+            if problem.code == "forbidden" { errors = ["current_password": "Your current password is not right."] }
+            return try await mePage(
+                request, session: session, signedIn: signedIn, context: context,
+                extra: ["errors": errors, "values": ["name": form.text("name")]],
+                status: HTTPResponse.Status(code: problem.status))
         }
+        return Response.redirect(to: "/me?saved=1", type: .normal)
     }
 }

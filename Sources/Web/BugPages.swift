@@ -39,40 +39,36 @@ struct BugPages: Sendable {
             (name, parameters.get(name) ?? "")
         }
         let cursor = parameters.get("cursor") ?? ""
-        do {
-            async let everyone = people.everyone(token: signedIn.token, identity: context.outgoing)
-            let response = try await pages.api.call(
-                .GET, .bugs, "/bugs" + APIClient.query(filter + [("limit", String(Self.pageSize)), ("cursor", cursor)]),
-                token: signedIn.token, identity: context.outgoing)
-            let directory = try await everyone
-            if response.status == 401 { return pages.toSignIn(from: request) }
-            var values = pages.base("Bugs", session: session, signedIn: signedIn)
-            let chosen = Dictionary(uniqueKeysWithValues: filter)
-            values["filter"] = chosen
-            values["statusOptions"] = Presentation.options(Presentation.statuses, selected: chosen["status"])
-            values["priorityOptions"] = Presentation.options(Presentation.priorities, selected: chosen["priority"])
-            values["assigneeOptions"] = directory.map {
-                ["value": String($0.id), "label": $0.name, "selected": String($0.id) == chosen["assignee_id"]]
-            }
-            values["filtered"] = filter.contains { !$0.1.isEmpty }
-            guard response.isSuccess else {
-                values["bugs"] = [[String: Any]]()
-                values["error"] = FormErrors.sentence(response.problem!.detail)
-                return pages.renderer.page("bugs", values, status: HTTPResponse.Status(code: response.status))
-            }
-            let names = directory.names
-            let object = response.object
-            let rows = (object["items"] as? [[String: Any]] ?? []).map { row($0, names: names) }
-            values["rows"] = rows
-            values["hasBugs"] = !rows.isEmpty
-            if let next = object["next_cursor"] as? String {
-                values["next"] = "/" + APIClient.query(filter + [("cursor", next)])
-            }
-            if !cursor.isEmpty { values["first"] = "/" + APIClient.query(filter) }
-            return pages.renderer.page("bugs", values)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: signedIn)
+        async let everyone = people.everyone(token: signedIn.token, identity: context.outgoing)
+        let response = try await pages.api.call(
+            .GET, .bugs, "/bugs" + APIClient.query(filter + [("limit", String(Self.pageSize)), ("cursor", cursor)]),
+            token: signedIn.token, identity: context.outgoing)
+        let directory = try await everyone
+        if response.status == 401 { return pages.toSignIn(from: request) }
+        var values = pages.base("Bugs", session: session, signedIn: signedIn)
+        let chosen = Dictionary(uniqueKeysWithValues: filter)
+        values["filter"] = chosen
+        values["statusOptions"] = Presentation.options(Presentation.statuses, selected: chosen["status"])
+        values["priorityOptions"] = Presentation.options(Presentation.priorities, selected: chosen["priority"])
+        values["assigneeOptions"] = directory.map {
+            ["value": String($0.id), "label": $0.name, "selected": String($0.id) == chosen["assignee_id"]]
         }
+        values["filtered"] = filter.contains { !$0.1.isEmpty }
+        guard response.isSuccess else {
+            values["bugs"] = [[String: Any]]()
+            values["error"] = FormErrors.sentence(response.problem!.detail)
+            return pages.renderer.page("bugs", values, status: HTTPResponse.Status(code: response.status))
+        }
+        let names = directory.names
+        let object = response.object
+        let rows = (object["items"] as? [[String: Any]] ?? []).map { row($0, names: names) }
+        values["rows"] = rows
+        values["hasBugs"] = !rows.isEmpty
+        if let next = object["next_cursor"] as? String {
+            values["next"] = "/" + APIClient.query(filter + [("cursor", next)])
+        }
+        if !cursor.isEmpty { values["first"] = "/" + APIClient.query(filter) }
+        return pages.renderer.page("bugs", values)
     }
 
     /// A bug as a row of the list, as HTML (kept per version and shown time: `BugRows`).
@@ -100,11 +96,7 @@ struct BugPages: Sendable {
     @Sendable func newBugForm(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let session = WebSession(request: request)
         guard let signedIn = try await pages.signedIn(session) else { return pages.toSignIn(from: request) }
-        do {
-            return try await newBugPage(session: session, signedIn: signedIn, context: context, typed: nil, errors: [:], status: .ok)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: signedIn)
-        }
+        return try await newBugPage(session: session, signedIn: signedIn, context: context, typed: nil, errors: [:], status: .ok)
     }
 
     private func newBugPage(
@@ -135,25 +127,21 @@ struct BugPages: Sendable {
             body["description"] = form.text("description")
         }
         if let assignee = form["assignee_id"], !assignee.isEmpty { body["assignee_id"] = Int64(assignee) ?? assignee }
-        do {
-            // The form's key makes a second press of the button (or a resend
-            // after a timeout) file one bug, not two.
-            let key = form["idempotency_key"].flatMap { $0.isEmpty ? nil : $0 }
-            let response = try await pages.api.call(
-                .POST, .bugs, "/bugs", token: signedIn.token, json: body, headers: key.map { [("Idempotency-Key", $0)] } ?? [],
-                identity: context.outgoing)
-            if response.status == 401 { return pages.toSignIn(from: request) }
-            if response.isSuccess, let id = Presentation.id(response.object["id"]) {
-                return Response.redirect(to: "/bugs/\(id)", type: .normal)
-            }
-            let problem = response.problem!
-            let errors = FormErrors.values(for: problem, fields: ["title", "description", "priority", "labels", "assignee_id"])
-            return try await newBugPage(
-                session: session, signedIn: signedIn, context: context, typed: form, errors: errors,
-                status: HTTPResponse.Status(code: problem.status))
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: signedIn)
+        // The form's key makes a second press of the button (or a resend
+        // after a timeout) file one bug, not two.
+        let key = form["idempotency_key"].flatMap { $0.isEmpty ? nil : $0 }
+        let response = try await pages.api.call(
+            .POST, .bugs, "/bugs", token: signedIn.token, json: body, headers: key.map { [("Idempotency-Key", $0)] } ?? [],
+            identity: context.outgoing)
+        if response.status == 401 { return pages.toSignIn(from: request) }
+        if response.isSuccess, let id = Presentation.id(response.object["id"]) {
+            return Response.redirect(to: "/bugs/\(id)", type: .normal)
         }
+        let problem = response.problem!
+        let errors = FormErrors.values(for: problem, fields: ["title", "description", "priority", "labels", "assignee_id"])
+        return try await newBugPage(
+            session: session, signedIn: signedIn, context: context, typed: form, errors: errors,
+            status: HTTPResponse.Status(code: problem.status))
     }
 
     // MARK: A bug
@@ -177,93 +165,89 @@ struct BugPages: Sendable {
     private func bugPage(
         _ request: Request, context: ServiceRequestContext, session: WebSession, signedIn: SignedIn, extras: Extras
     ) async throws -> Response {
-        guard let id = Self.bugID(request) else {
+        guard let id = PathID.parse("id", in: context) else {
             return pages.message("No such bug", "There is no bug at this address.", status: .notFound, session: session, signedIn: signedIn)
         }
         let (api, token, identity) = (pages.api, signedIn.token, context.outgoing)
-        do {
-            async let bugCall = api.call(.GET, .bugs, "/bugs/\(id)", token: token, identity: identity)
-            async let commentsCall = api.call(.GET, .bugs, "/bugs/\(id)/comments?limit=100", token: token, identity: identity)
-            async let eventsCall = api.call(.GET, .bugs, "/bugs/\(id)/events?limit=100", token: token, identity: identity)
-            async let watchersCall = api.call(.GET, .bugs, "/bugs/\(id)/watchers", token: token, identity: identity)
-            async let everyone = people.everyone(token: token, identity: identity)
-            let (bugResponse, commentsResponse, eventsResponse, watchersResponse, directory) = try await (
-                bugCall, commentsCall, eventsCall, watchersCall, everyone
-            )
-            if bugResponse.status == 401 { return pages.toSignIn(from: request) }
-            guard bugResponse.isSuccess else {
-                return pages.message(
-                    "No such bug", "There is no bug #\(id).", status: .notFound, session: session, signedIn: signedIn)
-            }
-            let bug = bugResponse.object
-            let names = directory.names
-            func name(_ value: Any?) -> String? { Presentation.id(value).map { names[$0] ?? "user #\($0)" } }
-
-            var values = pages.base("#\(id) \(bug["title"] as? String ?? "")", session: session, signedIn: signedIn)
-            var shown = bug
-            let status = bug["status"] as? String ?? "open"
-            shown["statusWord"] = Presentation.word(status)
-            shown["priorityWord"] = Presentation.word(bug["priority"] as? String ?? "normal")
-            shown["reporter"] = name(bug["reporter_id"])
-            shown["assignee"] = name(bug["assignee_id"])
-            shown["created"] = Presentation.time(bug["created_at"])
-            shown["updated"] = Presentation.time(bug["updated_at"])
-            values["bug"] = shown
-
-            // Comments and events never change: each is rendered once per
-            // name and shown time, and shared.
-            values["comments"] = commentsResponse.items.map { comment -> String in
-                let author = name(comment["author_id"]) ?? "someone"
-                let created = Presentation.time(comment["created_at"])
-                let key = ["comment", "\(comment["id"] ?? "")", author, "\(created["text"] ?? "")"].joined(separator: "\u{1}")
-                return fragments.html(key) {
-                    var row = comment
-                    row["author"] = author
-                    row["created"] = created
-                    return pages.renderer.fragment("comment", row)
-                }
-            }
-            values["events"] = eventsResponse.items.map { item -> String in
-                let shown = event(item, name: name)
-                let changes = (shown["changes"] as? [[String: Any]] ?? []).map {
-                    "\($0["field"] ?? "")=\($0["from"] ?? "")>\($0["to"] ?? "")"
-                }
-                let created = shown["created"] as? [String: Any] ?? [:]
-                let key = (["event", "\(item["id"] ?? "")", "\(shown["actor"] ?? "")", "\(created["text"] ?? "")"] + changes)
-                    .joined(separator: "\u{1}")
-                return fragments.html(key) { pages.renderer.fragment("event", shown) }
-            }
-            let watcherIDs = (watchersResponse.object["items"] as? [Any] ?? []).compactMap { Presentation.id($0) }
-            values["watchers"] = watcherIDs.map { ["name": names[$0] ?? "user #\($0)"] }
-            values["watching"] = watcherIDs.contains(signedIn.user.id)
-
-            // The edit form: what was typed, else the bug as it is.
-            let edit = extras.edit
-            let labels = (bug["labels"] as? [String] ?? []).joined(separator: ", ")
-            values["values"] = [
-                "title": edit?.text("title") ?? bug["title"] as? String ?? "",
-                "description": edit?.text("description") ?? bug["description"] as? String ?? "",
-                "labels": edit?.text("labels") ?? labels,
-                "comment": extras.comment ?? "",
-            ]
-            values["version"] = Presentation.id(bug["version"]) ?? 1
-            // The bugs API's rule for PATCH, so nobody fills a form it will refuse.
-            let me = signedIn.user.id
-            values["canEdit"] =
-                signedIn.user.role == .admin || Presentation.id(bug["reporter_id"]) == me || Presentation.id(bug["assignee_id"]) == me
-            values["statusOptions"] = Presentation.options(
-                [status] + (Presentation.moves[status] ?? []), selected: edit?["status"] ?? status)
-            values["priorityOptions"] = Presentation.options(
-                Presentation.priorities, selected: edit?["priority"] ?? bug["priority"] as? String)
-            let assignee = edit.map { Int64($0.text("assignee_id")) } ?? Presentation.id(bug["assignee_id"])
-            values["assigneeOptions"] = directory.assigneeOptions(selected: assignee)
-            values["idempotencyKey"] = WebSession.randomValue()
-            values["errors"] = extras.errors
-            if let notice = extras.notice { values["notice"] = notice }
-            return pages.renderer.page("bug", values, status: extras.status)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: signedIn)
+        async let bugCall = api.call(.GET, .bugs, "/bugs/\(id)", token: token, identity: identity)
+        async let commentsCall = api.call(.GET, .bugs, "/bugs/\(id)/comments?limit=100", token: token, identity: identity)
+        async let eventsCall = api.call(.GET, .bugs, "/bugs/\(id)/events?limit=100", token: token, identity: identity)
+        async let watchersCall = api.call(.GET, .bugs, "/bugs/\(id)/watchers", token: token, identity: identity)
+        async let everyone = people.everyone(token: token, identity: identity)
+        let (bugResponse, commentsResponse, eventsResponse, watchersResponse, directory) = try await (
+            bugCall, commentsCall, eventsCall, watchersCall, everyone
+        )
+        if bugResponse.status == 401 { return pages.toSignIn(from: request) }
+        guard bugResponse.isSuccess else {
+            return pages.message(
+                "No such bug", "There is no bug #\(id).", status: .notFound, session: session, signedIn: signedIn)
         }
+        let bug = bugResponse.object
+        let names = directory.names
+        func name(_ value: Any?) -> String? { Presentation.id(value).map { names[$0] ?? "user #\($0)" } }
+
+        var values = pages.base("#\(id) \(bug["title"] as? String ?? "")", session: session, signedIn: signedIn)
+        var shown = bug
+        let status = bug["status"] as? String ?? "open"
+        shown["statusWord"] = Presentation.word(status)
+        shown["priorityWord"] = Presentation.word(bug["priority"] as? String ?? "normal")
+        shown["reporter"] = name(bug["reporter_id"])
+        shown["assignee"] = name(bug["assignee_id"])
+        shown["created"] = Presentation.time(bug["created_at"])
+        shown["updated"] = Presentation.time(bug["updated_at"])
+        values["bug"] = shown
+
+        // Comments and events never change: each is rendered once per
+        // name and shown time, and shared.
+        values["comments"] = commentsResponse.items.map { comment -> String in
+            let author = name(comment["author_id"]) ?? "someone"
+            let created = Presentation.time(comment["created_at"])
+            let key = ["comment", "\(comment["id"] ?? "")", author, "\(created["text"] ?? "")"].joined(separator: "\u{1}")
+            return fragments.html(key) {
+                var row = comment
+                row["author"] = author
+                row["created"] = created
+                return pages.renderer.fragment("comment", row)
+            }
+        }
+        values["events"] = eventsResponse.items.map { item -> String in
+            let shown = event(item, name: name)
+            let changes = (shown["changes"] as? [[String: Any]] ?? []).map {
+                "\($0["field"] ?? "")=\($0["from"] ?? "")>\($0["to"] ?? "")"
+            }
+            let created = shown["created"] as? [String: Any] ?? [:]
+            let key = (["event", "\(item["id"] ?? "")", "\(shown["actor"] ?? "")", "\(created["text"] ?? "")"] + changes)
+                .joined(separator: "\u{1}")
+            return fragments.html(key) { pages.renderer.fragment("event", shown) }
+        }
+        let watcherIDs = (watchersResponse.object["items"] as? [Any] ?? []).compactMap { Presentation.id($0) }
+        values["watchers"] = watcherIDs.map { ["name": names[$0] ?? "user #\($0)"] }
+        values["watching"] = watcherIDs.contains(signedIn.user.id)
+
+        // The edit form: what was typed, else the bug as it is.
+        let edit = extras.edit
+        let labels = (bug["labels"] as? [String] ?? []).joined(separator: ", ")
+        values["values"] = [
+            "title": edit?.text("title") ?? bug["title"] as? String ?? "",
+            "description": edit?.text("description") ?? bug["description"] as? String ?? "",
+            "labels": edit?.text("labels") ?? labels,
+            "comment": extras.comment ?? "",
+        ]
+        values["version"] = Presentation.id(bug["version"]) ?? 1
+        // The bugs API's rule for PATCH, so nobody fills a form it will refuse.
+        let me = signedIn.user.id
+        values["canEdit"] =
+            signedIn.user.role == .admin || Presentation.id(bug["reporter_id"]) == me || Presentation.id(bug["assignee_id"]) == me
+        values["statusOptions"] = Presentation.options(
+            [status] + (Presentation.moves[status] ?? []), selected: edit?["status"] ?? status)
+        values["priorityOptions"] = Presentation.options(
+            Presentation.priorities, selected: edit?["priority"] ?? bug["priority"] as? String)
+        let assignee = edit.map { Int64($0.text("assignee_id")) } ?? Presentation.id(bug["assignee_id"])
+        values["assigneeOptions"] = directory.assigneeOptions(selected: assignee)
+        values["idempotencyKey"] = WebSession.randomValue()
+        values["errors"] = extras.errors
+        if let notice = extras.notice { values["notice"] = notice }
+        return pages.renderer.page("bug", values, status: extras.status)
     }
 
     /// An event of the history as a sentence's parts.
@@ -295,13 +279,6 @@ struct BugPages: Sendable {
             }
         }
         return row
-    }
-
-    private static func bugID(_ request: Request) -> Int64? {
-        guard let text = request.uri.path.split(separator: "/").dropFirst().first,
-            text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber), text.first != "0", let id = Int64(text)
-        else { return nil }
-        return id
     }
 
     // MARK: Changing a bug
@@ -378,22 +355,18 @@ struct BugPages: Sendable {
         let form = try await FormData.read(request)
         guard let signedIn = try await pages.signedIn(session) else { return pages.toSignIn(from: request) }
         guard session.accepts(form["csrf_token"]) else { return pages.csrfRefused(session: session, signedIn: signedIn) }
-        guard let id = Self.bugID(request) else {
+        guard let id = PathID.parse("id", in: context) else {
             return pages.message("No such bug", "There is no bug at this address.", status: .notFound, session: session, signedIn: signedIn)
         }
-        do {
-            var (response, extras, anchor) = try await send(form, id, signedIn)
-            if response.status == 401 { return pages.toSignIn(from: request) }
-            if response.isSuccess { return Response.redirect(to: "/bugs/\(id)\(anchor)", type: .normal) }
-            if response.status == 404 {
-                return pages.message("No such bug", "There is no bug #\(id).", status: .notFound, session: session, signedIn: signedIn)
-            }
-            if extras.errors.isEmpty && extras.notice == nil { extras.errors = ["form": FormErrors.sentence(response.problem!.detail)] }
-            extras.status = response.status == 412 ? .conflict : HTTPResponse.Status(code: response.status)
-            return try await bugPage(request, context: context, session: session, signedIn: signedIn, extras: extras)
-        } catch let error as APIUnavailable {
-            return pages.unavailable(error, session: session, signedIn: signedIn)
+        var (response, extras, anchor) = try await send(form, id, signedIn)
+        if response.status == 401 { return pages.toSignIn(from: request) }
+        if response.isSuccess { return Response.redirect(to: "/bugs/\(id)\(anchor)", type: .normal) }
+        if response.status == 404 {
+            return pages.message("No such bug", "There is no bug #\(id).", status: .notFound, session: session, signedIn: signedIn)
         }
+        if extras.errors.isEmpty && extras.notice == nil { extras.errors = ["form": FormErrors.sentence(response.problem!.detail)] }
+        extras.status = response.status == 412 ? .conflict : HTTPResponse.Status(code: response.status)
+        return try await bugPage(request, context: context, session: session, signedIn: signedIn, extras: extras)
     }
 }
 

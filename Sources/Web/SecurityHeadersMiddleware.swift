@@ -39,7 +39,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             // form too large.
             response = errorPage(error, request: request)
         } catch let error as APIUnavailable {
-            response = pages.unavailable(error, session: WebSession(request: request), signedIn: nil)
+            // The one place a page meets a service that does not answer.
+            let session = WebSession(request: request)
+            response = pages.unavailable(error, session: session, signedIn: (try? await pages.signedIn(session)) ?? nil)
         } catch {
             // Logged with its detail; the person gets a page without it.
             context.logger.error("the page failed", metadata: ["error": "\(String(reflecting: error))"])

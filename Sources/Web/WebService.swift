@@ -101,7 +101,7 @@ enum WebReadiness {
         let identity = OutgoingRequestIdentity.fresh()
         for target in [APIClient.Target.users, .bugs] {
             let answered = (try? await api.call(.GET, target, "/health", token: nil, identity: identity))?.isSuccess ?? false
-            if !answered { return .unavailable("the \(target == .users ? "users" : "bugs") service does not answer") }
+            if !answered { return .unavailable("the \(target.rawValue) service does not answer") }
         }
         return .ready
     }
