@@ -299,6 +299,30 @@ typealias Comment = Bugs.Comment
         }
     }
 
+    /// The index merges its segments 16 at a time (migration 0011), and a
+    /// group commit writes one segment per request: past 256 requests two
+    /// levels of merges have run, and every bug is still found once.
+    @Test func theSearchIndexStaysWholeThroughItsMerges() async throws {
+        try await withRepository { fixture in
+            let filed = try await withThrowingTaskGroup(of: Bug.self) { group in
+                for index in 1...300 {
+                    group.addTask { try await fixture.file(try newBug("Kestrel nests \(index) word\(index)", description: nil)) }
+                }
+                return try await group.reduce(into: [Int64]()) { $0.append($1.id) }
+            }
+            try await fixture.database.write { connection in
+                try connection.execute("INSERT INTO bug_search (bug_search) VALUES ('integrity-check')")
+            }
+            let all = try await fixture.bugs.search(try SearchQuery("kestrel"), filter: BugFilter(), offset: 0, limit: 500)
+            #expect(Set(all.bugs.map(\.id)) == Set(filed))
+            #expect(all.bugs.count == 300)
+            for index in [1, 150, 300] {
+                let found = try await fixture.bugs.search(try SearchQuery("word\(index)"), filter: BugFilter(), offset: 0, limit: 10)
+                #expect(found.bugs.map(\.title) == ["Kestrel nests \(index) word\(index)"])
+            }
+        }
+    }
+
     @Test func searchAndEveryFilterUseAnIndex() async throws {
         try await withRepository { fixture in
             try await fixture.file(try newBug(labels: ["ui"]))
