@@ -299,9 +299,9 @@ typealias Comment = Bugs.Comment
         }
     }
 
-    /// The index merges its segments 16 at a time (migration 0011), and a
-    /// group commit writes one segment per request: past 256 requests two
-    /// levels of merges have run, and every bug is still found once.
+    /// A group commit writes one search-index segment per request (FTS5
+    /// flushes at each savepoint), so filing many bugs at once makes the
+    /// index merge segments level upon level; every bug is still found once.
     @Test func theSearchIndexStaysWholeThroughItsMerges() async throws {
         try await withRepository { fixture in
             let filed = try await withThrowingTaskGroup(of: Bug.self) { group in
