@@ -106,6 +106,6 @@ public func buildBugsService(
         routes: routes,
         authenticator: BearerAuthenticator(
             internalToken: InternalToken(options.internalToken), verifier: TokenVerifier(source: options.keys)),
-        services: [pruner]
+        services: [pruner, SearchIndexMerger(repository: bugs, logger: options.http.logger)]
     )
 }

@@ -311,6 +311,18 @@ public struct SQLiteBugRepository: BugRepository {
     public func watchers(of bugID: Int64) async throws -> [Int64] {
         try await database.read { connection in try Self.watchers(of: bugID, on: connection) }
     }
+
+    /// One step of merging the search index's segments: about `pages`
+    /// pages of merged index written, where some level holds four segments
+    /// or more. False when there was nothing to merge.
+    public func mergeSearchIndex(pages: Int) async throws -> Bool {
+        try await database.write("merge search index") { connection in
+            let before = connection.totalChanges
+            try connection.execute("INSERT INTO bug_search (bug_search, rank) VALUES ('merge', ?)", [.integer(Int64(pages))])
+            // FTS5's documented signal: a change count up by 2 or more means it merged.
+            return connection.totalChanges - before >= 2
+        }
+    }
 }
 
 /// The answers kept for `Idempotency-Key`s, in the bugs service's database.

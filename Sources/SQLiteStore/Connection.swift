@@ -131,6 +131,10 @@ public final class Connection {
     /// The rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Rows changed since the connection opened, by every statement and
+    /// trigger, and by FTS5's commands (which report work this way only).
+    public var totalChanges: Int64 { sqlite3_total_changes64(handle) }
+
     /// Whether a transaction is open. SQLite ends one by itself after some
     /// errors (a full disk, an I/O error), which this tells.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }

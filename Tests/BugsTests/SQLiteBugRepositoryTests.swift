@@ -300,16 +300,29 @@ typealias Comment = Bugs.Comment
     }
 
     /// A group commit writes one search-index segment per request (FTS5
-    /// flushes at each savepoint), so filing many bugs at once makes the
-    /// index merge segments level upon level; every bug is still found once.
-    @Test func theSearchIndexStaysWholeThroughItsMerges() async throws {
+    /// flushes at each savepoint), and the writes leave merging to the
+    /// background (migration 0011, `SearchIndexMerger`): 300 bugs filed at
+    /// once leave segments to merge, the merge steps run until nothing is
+    /// left, and every bug is still found once.
+    @Test func theSearchIndexIsMergedInStepsAndStaysWhole() async throws {
         try await withRepository { fixture in
+            let automerge = try await fixture.database.read { connection in
+                try connection.queryFirst("SELECT v FROM bug_search_config WHERE k = 'automerge'") { $0.int(0) }
+            }
+            #expect(automerge == 0, "writes must leave merging to SearchIndexMerger")
             let filed = try await withThrowingTaskGroup(of: Bug.self) { group in
                 for index in 1...300 {
                     group.addTask { try await fixture.file(try newBug("Kestrel nests \(index) word\(index)", description: nil)) }
                 }
                 return try await group.reduce(into: [Int64]()) { $0.append($1.id) }
             }
+            var steps = 0
+            while try await fixture.bugs.mergeSearchIndex(pages: 4) {
+                steps += 1
+                try #require(steps < 10_000, "the merge never ends")
+            }
+            #expect(steps > 0, "writes merged the index themselves")
+            #expect(try await fixture.bugs.mergeSearchIndex(pages: 4) == false)
             try await fixture.database.write { connection in
                 try connection.execute("INSERT INTO bug_search (bug_search) VALUES ('integrity-check')")
             }
