@@ -5,26 +5,29 @@ import ServiceLifecycle
 /// a time, so that no request pays for merging (migration 0011 turns FTS5's
 /// own merging on writes off).
 ///
-/// While there is work it takes steps back to back; each is one write job,
-/// queued behind the requests' writes, never holding the writer for long.
+/// While there is work it takes a step every `busyInterval`; each is one
+/// write job, queued behind the requests' writes, never holding the writer
+/// for long, and the pause between steps leaves the writer and the cores to
+/// requests (merging at a million bugs rewrites hundreds of megabytes).
 /// With nothing to merge it looks again after `idleInterval`.
 struct SearchIndexMerger: Service, CustomStringConvertible {
     let repository: SQLiteBugRepository
     let logger: Logger
-    /// Index pages written per step: a few milliseconds of the writer.
-    var pagesPerStep = 200
+    /// Index pages written per step: a millisecond or two of the writer.
+    var pagesPerStep = 100
+    var busyInterval: Duration = .milliseconds(5)
     var idleInterval: Duration = .milliseconds(250)
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let pause: Duration
             do {
-                pause = try await repository.mergeSearchIndex(pages: pagesPerStep) ? .zero : idleInterval
+                pause = try await repository.mergeSearchIndex(pages: pagesPerStep) ? busyInterval : idleInterval
             } catch {
                 logger.warning("could not merge the search index", metadata: ["error": "\(error)"])
                 pause = .seconds(5)
             }
-            if pause > .zero { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) } }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
     }
 
