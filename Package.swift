@@ -213,7 +213,7 @@ let package = Package(
                 .embedInCode("Templates/header.mustache"), .embedInCode("Templates/footer.mustache"),
                 .embedInCode("Templates/signin.mustache"), .embedInCode("Templates/signup.mustache"),
                 .embedInCode("Templates/password_reset.mustache"), .embedInCode("Templates/me.mustache"),
-                .embedInCode("Templates/bugs.mustache"), .embedInCode("Templates/bug.mustache"),
+                .embedInCode("Templates/bug_list.mustache"), .embedInCode("Templates/bug.mustache"),
                 .embedInCode("Templates/bug_row.mustache"), .embedInCode("Templates/comment.mustache"),
                 .embedInCode("Templates/event.mustache"),
                 .embedInCode("Templates/new_bug.mustache"), .embedInCode("Templates/message.mustache"),

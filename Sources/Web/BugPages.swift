@@ -45,7 +45,7 @@ struct BugPages: Sendable {
             token: signedIn.token, identity: context.outgoing)
         let directory = try await everyone
         if response.status == 401 { return pages.toSignIn(from: request) }
-        var values = pages.base("Bugs", session: session, signedIn: signedIn)
+        var values = pages.base("Bug list", session: session, signedIn: signedIn)
         let chosen = Dictionary(uniqueKeysWithValues: filter)
         values["filter"] = chosen
         values["statusOptions"] = Presentation.options(Presentation.statuses, selected: chosen["status"])
@@ -55,9 +55,8 @@ struct BugPages: Sendable {
         }
         values["filtered"] = filter.contains { !$0.1.isEmpty }
         guard response.isSuccess else {
-            values["bugs"] = [[String: Any]]()
             values["error"] = FormErrors.sentence(response.problem!.detail)
-            return pages.renderer.page("bugs", values, status: HTTPResponse.Status(code: response.status))
+            return pages.renderer.page("bug_list", values, status: HTTPResponse.Status(code: response.status))
         }
         let names = directory.names
         let object = response.object
@@ -68,7 +67,7 @@ struct BugPages: Sendable {
             values["next"] = "/" + APIClient.query(filter + [("cursor", next)])
         }
         if !cursor.isEmpty { values["first"] = "/" + APIClient.query(filter) }
-        return pages.renderer.page("bugs", values)
+        return pages.renderer.page("bug_list", values)
     }
 
     /// A bug as a row of the list, as HTML (kept per version and shown time: `BugRows`).

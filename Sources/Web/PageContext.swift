@@ -28,7 +28,7 @@ struct PageContext: Sendable {
         } catch is KeysUnavailable {
             // The token cannot be checked while the users service is down
             // and its keys are not known yet.
-            throw APIUnavailable(service: "users")
+            throw APIUnavailable(service: APIClient.Target.users.rawValue)
         }
     }
 

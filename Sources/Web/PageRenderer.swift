@@ -18,7 +18,7 @@ struct PageRenderer: Sendable {
             ("header", PackageResources.header_mustache), ("footer", PackageResources.footer_mustache),
             ("signin", PackageResources.signin_mustache), ("signup", PackageResources.signup_mustache),
             ("password_reset", PackageResources.password_reset_mustache), ("me", PackageResources.me_mustache),
-            ("bugs", PackageResources.bugs_mustache), ("bug", PackageResources.bug_mustache),
+            ("bug_list", PackageResources.bug_list_mustache), ("bug", PackageResources.bug_mustache),
             ("new_bug", PackageResources.new_bug_mustache), ("message", PackageResources.message_mustache),
             ("bug_row", PackageResources.bug_row_mustache), ("comment", PackageResources.comment_mustache),
             ("event", PackageResources.event_mustache),

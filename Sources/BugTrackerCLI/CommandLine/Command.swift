@@ -54,7 +54,7 @@ public struct Command: Sendable {
 
 /// One run of a command: its positional arguments and its options' values.
 public struct Invocation: Sendable {
-    /// `["bugtracker", "users"]`.
+    /// The command words typed, for example `bugtracker` and a service's name.
     public var path: [String]
     public var arguments: [String]
     public var options: OptionValues
