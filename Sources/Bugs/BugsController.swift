@@ -15,17 +15,17 @@ struct BugsController<Repository: BugRepository>: Sendable {
     /// a bug is the handler's to say (its reporter, its assignee, admins).
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
-            .post("/bugs", access: .signedIn, use: create)
-            .post("/create", access: .signedIn, use: createFromSeedRoute)
-            .get("/bugs/:id", access: .signedIn, use: get)
-            .get("/bugs", access: .signedIn, use: list)
-            .patch("/bugs/:id", access: .signedIn, use: update)
-            .get("/bugs/:id/events", access: .signedIn, use: events)
+            .on("/bugs", method: .post, access: .signedIn, use: create)
+            .on("/create", method: .post, access: .signedIn, use: createFromSeedRoute)
+            .on("/bugs/:id", method: .get, access: .signedIn, use: get)
+            .on("/bugs", method: .get, access: .signedIn, use: list)
+            .on("/bugs/:id", method: .patch, access: .signedIn, use: update)
+            .on("/bugs/:id/events", method: .get, access: .signedIn, use: events)
     }
 
     // MARK: Requests
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: ClosedRequest {
         let title: String
         let description: String?
         let priority: BugPriority?
@@ -40,7 +40,6 @@ struct BugsController<Repository: BugRepository>: Sendable {
         }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             title = try container.decode(String.self, forKey: .title)
             description = try container.decodeIfPresent(String.self, forKey: .description)
@@ -61,7 +60,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
     }
 
     /// The seed's shape: `{"bug": "<title>", ...}`.
-    struct SeedCreateRequest: Decodable {
+    struct SeedCreateRequest: ClosedRequest {
         let request: CreateRequest
 
         enum CodingKeys: String, CodingKey, CaseIterable {
@@ -71,7 +70,6 @@ struct BugsController<Repository: BugRepository>: Sendable {
         }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             request = CreateRequest(
                 title: try container.decode(String.self, forKey: .bug),
@@ -84,7 +82,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
         }
     }
 
-    struct PatchRequest: Decodable {
+    struct PatchRequest: ClosedRequest {
         let changes: BugChanges
 
         enum CodingKeys: String, CodingKey, CaseIterable {
@@ -93,7 +91,6 @@ struct BugsController<Repository: BugRepository>: Sendable {
         }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             guard !container.allKeys.isEmpty else {
                 throw FieldError(

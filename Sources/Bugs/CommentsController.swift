@@ -13,21 +13,16 @@ struct CommentsController<Repository: BugRepository>: Sendable {
 
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
-            .post("/bugs/:id/comments", access: .signedIn, use: create)
-            .get("/bugs/:id/comments", access: .signedIn, use: list)
-            .get("/bugs/:id/comments/:comment_id", access: .signedIn, use: get)
+            .on("/bugs/:id/comments", method: .post, access: .signedIn, use: create)
+            .on("/bugs/:id/comments", method: .get, access: .signedIn, use: list)
+            .on("/bugs/:id/comments/:comment_id", method: .get, access: .signedIn, use: get)
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: ClosedRequest {
         let body: String
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case body
-        }
-
-        init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            body = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .body)
         }
     }
 

@@ -29,7 +29,7 @@ public struct OutboxFeedController: Sendable {
         }
     }
 
-    struct AckRequest: Decodable {
+    struct AckRequest: ClosedRequest {
         let upTo: Int64
 
         enum CodingKeys: String, CodingKey, CaseIterable {
@@ -37,7 +37,6 @@ public struct OutboxFeedController: Sendable {
         }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             upTo = try container.decodeInteger(forKey: .upTo)
             guard upTo >= 0 else { throw FieldError(field: "up_to", reason: "must be 0 or more") }

@@ -22,21 +22,21 @@ struct UsersController<Repository: UserRepository>: Sendable {
 
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
-            .post("/users", access: .open, use: create)
-            .post("/create", access: .open, use: create)
-            .post("/tokens", access: .open, use: signIn)
-            .post("/password-resets", access: .open, use: requestReset)
-            .post("/password-resets/confirm", access: .open, use: confirmReset)
-            .get("/.well-known/jwks.json", access: .open, use: jwks)
-            .get("/users/me", access: .signedIn, use: me)
-            .get("/users/:id", access: .signedIn, use: get)
-            .get("/users", access: .signedIn, use: list)
-            .patch("/users/:id", access: .signedIn, use: update)
+            .on("/users", method: .post, access: .open, use: create)
+            .on("/create", method: .post, access: .open, use: create)
+            .on("/tokens", method: .post, access: .open, use: signIn)
+            .on("/password-resets", method: .post, access: .open, use: requestReset)
+            .on("/password-resets/confirm", method: .post, access: .open, use: confirmReset)
+            .on("/.well-known/jwks.json", method: .get, access: .open, use: jwks)
+            .on("/users/me", method: .get, access: .signedIn, use: me)
+            .on("/users/:id", method: .get, access: .signedIn, use: get)
+            .on("/users", method: .get, access: .signedIn, use: list)
+            .on("/users/:id", method: .patch, access: .signedIn, use: update)
     }
 
     // MARK: Requests
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: ClosedRequest {
         let email: String
         let name: String?
         let password: String?
@@ -44,62 +44,35 @@ struct UsersController<Repository: UserRepository>: Sendable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case email, name, password
         }
-
-        init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            email = try container.decode(String.self, forKey: .email)
-            name = try container.decodeIfPresent(String.self, forKey: .name)
-            password = try container.decodeIfPresent(String.self, forKey: .password)
-        }
     }
 
-    struct SignInRequest: Decodable {
+    struct SignInRequest: ClosedRequest {
         let email: String
         let password: String
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case email, password
         }
-
-        init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            email = try container.decode(String.self, forKey: .email)
-            password = try container.decode(String.self, forKey: .password)
-        }
     }
 
-    struct ResetRequest: Decodable {
+    struct ResetRequest: ClosedRequest {
         let email: String
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case email
         }
-
-        init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            email = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .email)
-        }
     }
 
-    struct ConfirmRequest: Decodable {
+    struct ConfirmRequest: ClosedRequest {
         let token: String
         let password: String
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case token, password
         }
-
-        init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            token = try container.decode(String.self, forKey: .token)
-            password = try container.decode(String.self, forKey: .password)
-        }
     }
 
-    struct PatchRequest: Decodable {
+    struct PatchRequest: ClosedRequest {
         /// `.some(nil)` clears the name.
         let name: String??
         let password: String?
@@ -112,7 +85,6 @@ struct UsersController<Repository: UserRepository>: Sendable {
         }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             guard !container.allKeys.isEmpty else {
                 throw FieldError(field: "the body", reason: "names no field to change (name, password, role)")

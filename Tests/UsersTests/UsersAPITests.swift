@@ -95,6 +95,25 @@ import Users
         }
     }
 
+    /// Every open route's body is closed: a field it does not name is a 400
+    /// naming that field and the ones it knows, and nothing is written.
+    @Test(arguments: [
+        ("/users", #"{"email": "a@b.co", "extra": 1}"#, "email, name, password"),
+        ("/tokens", #"{"email": "a@b.co", "password": "correct horse", "extra": 1}"#, "email, password"),
+        ("/password-resets", #"{"email": "a@b.co", "extra": 1}"#, "email"),
+        ("/password-resets/confirm", #"{"token": "t", "password": "correct horse", "extra": 1}"#, "token, password"),
+    ])
+    func aFieldTheRequestDoesNotNameIsRefused(path: String, body: String, known: String) async throws {
+        try await withUsersAPI { client, database in
+            let response = try await client.post(path, json: body)
+            #expect(response.status == .badRequest)
+            #expect(try response.problemCode() == "invalid_field")
+            #expect(try response.problemDetail() == "extra is not a field of this request (known: \(known))")
+            #expect(try await userCount(database) == 0)
+            #expect(try await outboxCount(database) == 0)
+        }
+    }
+
     @Test func aTakenAddressIs409WhateverItsCase() async throws {
         try await withUsersAPI { client, database in
             _ = try await client.post("/users", json: #"{"email": "ann@example.com"}"#)

@@ -32,11 +32,37 @@ public struct StrictJSONDecoder: RequestDecoder {
                 throw Problem.invalidJSON("the body is not valid JSON: \(error)")
             }
             do {
+                if let closed = T.self as? any ClosedRequest.Type {
+                    // Same type, so the cast cannot fail.
+                    return try Self.decodeClosed(closed, from: Data(bytes)) as! T
+                }
                 return try JSONDecoder().decode(T.self, from: Data(bytes))
             } catch let error as DecodingError {
                 throw Problem(decodingError: error)
             }
         }
+    }
+
+    private static func decodeClosed<Body: ClosedRequest>(_ type: Body.Type, from data: Data) throws -> Body {
+        try JSONDecoder().decode(ClosedBody<Body>.self, from: data).body
+    }
+}
+
+/// A request body whose fields are all named by its `CodingKeys`: the
+/// request decoder answers 400 for a JSON object with any other key, so a
+/// request with an unknown field is refused, not half understood. The type
+/// keeps Swift's synthesized `init(from:)` unless it needs its own.
+public protocol ClosedRequest: Decodable {
+    associatedtype CodingKeys: CodingKey & CaseIterable
+}
+
+/// Checks the keys, then decodes the body as itself.
+private struct ClosedBody<Body: ClosedRequest>: Decodable {
+    let body: Body
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(Body.CodingKeys.self)
+        body = try Body(from: decoder)
     }
 }
 
@@ -107,7 +133,7 @@ public struct AnyCodingKey: CodingKey, Hashable {
 extension Decoder {
     /// Refuses a JSON object with a key that `keys` does not name: a request
     /// with an unknown field is answered 400, not half understood.
-    public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+    func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
         let container = try self.container(keyedBy: AnyCodingKey.self)
         for key in container.allKeys where Keys(stringValue: key.stringValue) == nil {
             let known = Keys.allCases.map(\.stringValue).joined(separator: ", ")
