@@ -10,9 +10,9 @@ struct WatchersController<Repository: BugRepository>: Sendable {
 
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
-            .get("/bugs/:id/watchers", access: .signedIn, use: list)
-            .put("/bugs/:id/watchers/:user_id", access: .signedIn, use: watch)
-            .delete("/bugs/:id/watchers/:user_id", access: .signedIn, use: unwatch)
+            .on("/bugs/:id/watchers", method: .get, access: .signedIn, use: list)
+            .on("/bugs/:id/watchers/:user_id", method: .put, access: .signedIn, use: watch)
+            .on("/bugs/:id/watchers/:user_id", method: .delete, access: .signedIn, use: unwatch)
     }
 
     /// `{"items": [<user id>, ...]}`, in ascending id.

@@ -2,7 +2,7 @@ public import Hummingbird
 public import ServiceKit
 
 /// Who may call a route: the one place each route says so, where it is
-/// added (`.get("/users/:id", access: .signedIn, use: get)`).
+/// added (`.on("/users/:id", method: .get, access: .signedIn, use: get)`).
 public enum Access: Sendable, Equatable {
     /// Anyone, with or without credentials.
     case open
@@ -40,39 +40,14 @@ extension ServiceRequestContext {
 }
 
 extension RouteCollection where Context == ServiceRequestContext {
+    /// Adds a route that only callers `access` lets through reach:
+    /// Hummingbird's `on(_:method:use:)` with the rule beside the path.
     @discardableResult
-    public func get<Output: ResponseGenerator>(
-        _ path: RouterPath = "", access: Access, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    public func on<Output: ResponseGenerator>(
+        _ path: RouterPath, method: HTTPRequest.Method, access: Access,
+        use handler: @escaping @Sendable (Request, Context) async throws -> Output
     ) -> Self {
-        on(path, method: .get, use: guarded(access, handler))
-    }
-
-    @discardableResult
-    public func post<Output: ResponseGenerator>(
-        _ path: RouterPath = "", access: Access, use handler: @escaping @Sendable (Request, Context) async throws -> Output
-    ) -> Self {
-        on(path, method: .post, use: guarded(access, handler))
-    }
-
-    @discardableResult
-    public func patch<Output: ResponseGenerator>(
-        _ path: RouterPath = "", access: Access, use handler: @escaping @Sendable (Request, Context) async throws -> Output
-    ) -> Self {
-        on(path, method: .patch, use: guarded(access, handler))
-    }
-
-    @discardableResult
-    public func put<Output: ResponseGenerator>(
-        _ path: RouterPath = "", access: Access, use handler: @escaping @Sendable (Request, Context) async throws -> Output
-    ) -> Self {
-        on(path, method: .put, use: guarded(access, handler))
-    }
-
-    @discardableResult
-    public func delete<Output: ResponseGenerator>(
-        _ path: RouterPath = "", access: Access, use handler: @escaping @Sendable (Request, Context) async throws -> Output
-    ) -> Self {
-        on(path, method: .delete, use: guarded(access, handler))
+        on(path, method: method, use: guarded(access, handler))
     }
 
     private func guarded<Output: ResponseGenerator>(

@@ -10,9 +10,9 @@ struct DeliveriesController: Sendable {
 
     var endpoints: RouteCollection<ServiceRequestContext> {
         RouteCollection(context: ServiceRequestContext.self)
-            .get("/deliveries", access: .admin, use: list)
-            .get("/deliveries/:id", access: .admin, use: get)
-            .post("/deliveries/:id/retry", access: .admin, use: retry)
+            .on("/deliveries", method: .get, access: .admin, use: list)
+            .on("/deliveries/:id", method: .get, access: .admin, use: get)
+            .on("/deliveries/:id/retry", method: .post, access: .admin, use: retry)
     }
 
     @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListResponse<Delivery> {

@@ -31,9 +31,9 @@ import Testing
         )
         router.addRoutes(
             RouteCollection(context: ServiceRequestContext.self)
-                .get("/open", access: .open) { _, context in context.identity.map { "\($0)" } ?? "nobody" }
-                .get("/signed-in", access: .signedIn) { _, context in "\(try context.caller())" }
-                .get("/admin", access: .admin) { _, context in "\(try context.caller())" }
+                .on("/open", method: .get, access: .open) { _, context in context.identity.map { "\($0)" } ?? "nobody" }
+                .on("/signed-in", method: .get, access: .signedIn) { _, context in "\(try context.caller())" }
+                .on("/admin", method: .get, access: .admin) { _, context in "\(try context.caller())" }
         )
         let app = ServiceApplication.make(router: router, routes: routes, configuration: testHTTPConfiguration(), metrics: metrics)
         try await app.test(.router, test)
