@@ -111,6 +111,7 @@ struct AccountPages: Sendable {
                 values["errors"] = FormErrors.values(for: problem, fields: ["email", "name", "password"])
                 return pages.renderer.page("signup", values, status: HTTPResponse.Status(code: problem.status))
             }
+            pages.people.forget()
             let signedIn = try await pages.api.call(
                 .POST, .users, "/tokens", token: nil, json: ["email": email, "password": password], identity: context.outgoing)
             guard signedIn.isSuccess, let token = signedIn.object["access_token"] as? String else {
@@ -217,6 +218,7 @@ struct AccountPages: Sendable {
         let response = try await pages.api.call(
             .PATCH, .users, "/users/\(signedIn.user.id)", token: signedIn.token, json: body(form), identity: context.outgoing)
         if response.status == 401 { return pages.toSignIn(from: request) }
+        if response.isSuccess { pages.people.forget() }
         guard response.isSuccess else {
             let problem = response.problem!
             var errors = FormErrors.values(for: problem, fields: ["name", "password", "current_password"])

@@ -10,7 +10,7 @@ struct BugPages: Sendable {
     /// List rows, comments and history entries, rendered once and shared.
     let fragments = Fragments()
 
-    var people: PeopleDirectory { PeopleDirectory(api: pages.api) }
+    var people: PeopleDirectory { pages.people }
 
     /// Bugs per page of the list.
     static let pageSize = 25

@@ -12,6 +12,8 @@ struct SignedIn: Sendable {
 /// What every page is rendered with, and the helpers the pages share.
 struct PageContext: Sendable {
     let api: APIClient
+    /// The people the pages name, kept for a moment and shared by every page.
+    let people: PeopleDirectory
     let verifier: TokenVerifier
     let renderer: PageRenderer
     let cookies: CookiePolicy

@@ -1,34 +1,103 @@
 import Foundation
 import NIOHTTP1
 import ServiceKit
+import Synchronization
 
 /// The people the pages name and offer in the assignee pickers: the users
-/// list, read with the signed-in person's token when a page needs it.
+/// list, read with a signed-in person's token.
 ///
-/// Read per page, not cached: a person who signed up a moment ago must be
-/// assignable at once, and the list is one call beside the page's others.
-struct PeopleDirectory: Sendable {
+/// Every signed-in person may read the same list, so one copy serves every
+/// page for `freshFor` (2 s by default) and concurrent pages wait on one
+/// read instead of each making its own. A sign-up or a name change through
+/// these pages drops the copy at once; one made elsewhere shows within
+/// `freshFor`. A list read with a refused token or cut short is used for
+/// its page and never kept.
+final class PeopleDirectory: Sendable {
     let api: APIClient
+    let freshFor: Duration
 
     /// At most this many people are offered (pages of 100).
     static let limit = 1000
 
+    private struct Copy {
+        var people: [Person]
+        var readAt: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var copy: Copy?
+        /// The read in flight, with the generation it belongs to: a read
+        /// started before a `forget()` is not kept.
+        var reading: Task<(people: [Person], complete: Bool), any Error>?
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+
+    init(api: APIClient, freshFor: Duration = .seconds(2)) {
+        self.api = api
+        self.freshFor = freshFor
+    }
+
     /// Everyone as `(id, display name)`, in id order.
     func everyone(token: String, identity: OutgoingRequestIdentity) async throws -> [Person] {
+        let now = ContinuousClock.now
+        let (cached, reading, started, generation) = state.withLock { state in
+            if let copy = state.copy, now - copy.readAt < freshFor {
+                return (copy.people as [Person]?, state.reading, false, state.generation)
+            }
+            var started = false
+            if state.reading == nil {
+                state.reading = Task { try await self.read(token: token, identity: identity) }
+                started = true
+            }
+            return (nil, state.reading, started, state.generation)
+        }
+        if let cached { return cached }
+        guard let reading else { return [] }
+        do {
+            let result = try await reading.value
+            state.withLock { state in
+                guard state.generation == generation, state.reading == reading else { return }
+                state.reading = nil
+                if result.complete { state.copy = Copy(people: result.people, readAt: ContinuousClock.now) }
+            }
+            // Another page's read that its token did not finish is no
+            // answer for this one: read with this page's own token.
+            if !result.complete && !started { return try await read(token: token, identity: identity).people }
+            return result.people
+        } catch {
+            state.withLock { state in
+                if state.reading == reading { state.reading = nil }
+            }
+            throw error
+        }
+    }
+
+    /// Drops the kept list: the next page reads it again.
+    func forget() {
+        state.withLock { state in
+            state.copy = nil
+            state.reading = nil
+            state.generation += 1
+        }
+    }
+
+    private func read(token: String, identity: OutgoingRequestIdentity) async throws -> (people: [Person], complete: Bool) {
         var people: [Person] = []
         var cursor: String?
         repeat {
             let response = try await api.call(
                 .GET, .users, "/users" + APIClient.query([("limit", "100"), ("cursor", cursor ?? "")]), token: token,
                 identity: identity)
-            guard response.isSuccess else { break }
+            guard response.isSuccess else { return (people, false) }
             let object = response.object
             for user in object["items"] as? [[String: Any]] ?? [] {
                 if let id = Presentation.id(user["id"]) { people.append(Person(id: id, name: Presentation.displayName(user))) }
             }
             cursor = object["next_cursor"] as? String
         } while cursor != nil && people.count < Self.limit
-        return people
+        return (people, true)
     }
 }
 

@@ -73,7 +73,7 @@ public func buildWebService(
 ) throws -> Application<RouterResponder<ServiceRequestContext>> {
     let api = APIClient(usersURL: options.usersURL, bugsURL: options.bugsURL)
     let pages = PageContext(
-        api: api, verifier: TokenVerifier(source: options.keys), renderer: try PageRenderer(),
+        api: api, people: PeopleDirectory(api: api), verifier: TokenVerifier(source: options.keys), renderer: try PageRenderer(),
         cookies: CookiePolicy(secure: options.cookieSecure))
     let router = ServiceApplication.router(service: WebService.name, metrics: options.metrics, routes: routes)
     // Every response, an unknown address's included, gets the browser's safety headers.

@@ -195,6 +195,37 @@ import Testing
         }
     }
 
+    /// The people in the assignee pickers are kept for a moment and shared:
+    /// someone who signs up or renames themselves through the pages is
+    /// there on the next page; someone registered through the API appears
+    /// once the copy (kept two seconds) is read again.
+    @Test func thePeoplePickerShowsNewPeopleAtOnceOrWithinTwoSeconds() async throws {
+        try await WebSystem.run { client, usersURL in
+            let ann = Browser(client)
+            try await ann.signUp("ann@example.com", name: "Ann")
+            #expect(try await ann.get("/").text.contains(">Ann</option>"))
+            let bob = Browser(client)
+            try await bob.signUp("bob@example.com", name: "Bob")
+            #expect(try await ann.get("/").text.contains(">Bob</option>"))
+            _ = try await bob.post("/me", [("name", "Robert")])
+            let renamed = try await ann.get("/").text
+            #expect(renamed.contains(">Robert</option>") && !renamed.contains(">Bob</option>"))
+
+            var register = HTTPClientRequest(url: usersURL + "/users")
+            register.method = .POST
+            register.body = .bytes(ByteBuffer(string: #"{"email": "cy@example.com", "name": "Cy"}"#))
+            #expect(try await HTTPClient.shared.execute(register, timeout: .seconds(5)).status == .created)
+            let clock = ContinuousClock()
+            let start = clock.now
+            var shown = false
+            while !shown && clock.now - start < .seconds(5) {
+                shown = try await ann.get("/").text.contains(">Cy</option>")
+                if !shown { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(shown)
+        }
+    }
+
     @Test func wordsTargetsAndSpanNames() {
         #expect(Presentation.word("in_progress") == "In progress")
         #expect(Presentation.moves["closed"] == ["open"])
