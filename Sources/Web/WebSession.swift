@@ -36,8 +36,11 @@ struct WebSession: Sendable {
 
     /// 32 random bytes, base64url: 43 characters.
     static func randomValue() -> String {
+        // Eight bytes per draw: each draw is a getrandom call.
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for _ in 0..<4 { withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) } }
         return Base64URL.encode(bytes)
     }
 
