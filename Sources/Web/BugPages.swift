@@ -86,6 +86,7 @@ struct BugPages: Sendable {
             if let assignee { row["assignee"] = assignee }
             row["updated"] = updated
             row["hasComments"] = commentCount > 0
+            row["comments"] = commentCount == 1 ? "1 comment" : "\(commentCount) comments"
             return pages.renderer.fragment("bug_row", row)
         }
     }

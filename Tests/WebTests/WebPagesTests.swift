@@ -195,6 +195,19 @@ import Testing
         }
     }
 
+    @Test func theListCountsCommentsInWords() async throws {
+        try await WebSystem.run { client, _ in
+            let ann = Browser(client)
+            try await ann.signUp("ann@example.com", name: "Ann")
+            let id = try await ann.fileBug([("title", "Crash on save")])
+            #expect(!(try await ann.get("/").text.contains("class=\"count\"")))
+            _ = try await ann.post("/bugs/\(id)/comments", [("body", "It happens on every save.")])
+            #expect(try await ann.get("/").text.contains("<span class=\"count\">1 comment</span>"))
+            _ = try await ann.post("/bugs/\(id)/comments", [("body", "And on autosave.")])
+            #expect(try await ann.get("/").text.contains("<span class=\"count\">2 comments</span>"))
+        }
+    }
+
     /// The people in the assignee pickers are kept for a moment and shared:
     /// someone who signs up or renames themselves through the pages is
     /// there on the next page; someone registered through the API appears
