@@ -1,4 +1,5 @@
 import Logging
+import ServiceKit
 import ServiceLifecycle
 
 /// Merges the search index's segments in the background, a bounded step at
@@ -19,16 +20,9 @@ struct SearchIndexMerger: Service, CustomStringConvertible {
     var idleInterval: Duration = .milliseconds(250)
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let pause: Duration
-            do {
-                pause = try await repository.mergeSearchIndex(pages: pagesPerStep) ? busyInterval : idleInterval
-            } catch {
-                logger.warning("could not merge the search index", metadata: ["error": "\(error)"])
-                pause = .seconds(5)
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
-        }
+        try await RecurringWork("merge the search index", retryAfter: .seconds(5), logger: logger) {
+            try await repository.mergeSearchIndex(pages: pagesPerStep) ? busyInterval : idleInterval
+        }.run()
     }
 
     var description: String { "SearchIndexMerger(\(pagesPerStep) pages a step)" }

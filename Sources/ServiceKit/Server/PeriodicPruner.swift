@@ -2,9 +2,9 @@ public import Logging
 public import ServiceLifecycle
 
 /// Deletes what has outlived its retention, now and then, for as long as the
-/// service runs: the loop every pruner shares. `prune` gets the time and
+/// service runs: what every pruner shares. `prune` gets the time and
 /// returns how many rows went; a failure is logged and tried again at the
-/// next turn.
+/// next turn (`RecurringWork`).
 public struct PeriodicPruner: Service, CustomStringConvertible {
     private let what: String
     private let interval: Duration
@@ -27,15 +27,11 @@ public struct PeriodicPruner: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let pruned = try await prune(.now())
-                if pruned > 0 { logger.info("pruned \(what)", metadata: ["rows": "\(pruned)"]) }
-            } catch {
-                logger.warning("could not prune \(what)", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        try await RecurringWork("prune \(what)", retryAfter: interval, logger: logger) {
+            let pruned = try await prune(.now())
+            if pruned > 0 { logger.info("pruned \(what)", metadata: ["rows": "\(pruned)"]) }
+            return interval
+        }.run()
     }
 
     public var description: String { "PeriodicPruner(\(what), every \(interval))" }
