@@ -10,8 +10,6 @@ struct BugPages: Sendable {
     /// List rows, comments and history entries, rendered once and shared.
     let fragments = Fragments()
 
-    var people: PeopleDirectory { pages.people }
-
     /// Bugs per page of the list.
     static let pageSize = 25
 
@@ -39,7 +37,7 @@ struct BugPages: Sendable {
             (name, parameters.get(name) ?? "")
         }
         let cursor = parameters.get("cursor") ?? ""
-        async let everyone = people.everyone(token: signedIn.token, identity: context.outgoing)
+        async let everyone = pages.people.everyone(token: signedIn.token, identity: context.outgoing)
         let response = try await pages.api.call(
             .GET, .bugs, "/bugs" + APIClient.query(filter + [("limit", String(Self.pageSize)), ("cursor", cursor)]),
             token: signedIn.token, identity: context.outgoing)
@@ -103,7 +101,7 @@ struct BugPages: Sendable {
         session: WebSession, signedIn: SignedIn, context: ServiceRequestContext, typed: FormData?, errors: [String: Any],
         status: HTTPResponse.Status
     ) async throws -> Response {
-        let directory = try await people.everyone(token: signedIn.token, identity: context.outgoing)
+        let directory = try await pages.people.everyone(token: signedIn.token, identity: context.outgoing)
         var values = pages.base("File a bug", session: session, signedIn: signedIn)
         values["values"] = [
             "title": typed?.text("title") ?? "", "description": typed?.text("description") ?? "", "labels": typed?.text("labels") ?? "",
@@ -173,7 +171,7 @@ struct BugPages: Sendable {
         async let commentsCall = api.call(.GET, .bugs, "/bugs/\(id)/comments?limit=100", token: token, identity: identity)
         async let eventsCall = api.call(.GET, .bugs, "/bugs/\(id)/events?limit=100", token: token, identity: identity)
         async let watchersCall = api.call(.GET, .bugs, "/bugs/\(id)/watchers", token: token, identity: identity)
-        async let everyone = people.everyone(token: token, identity: identity)
+        async let everyone = pages.people.everyone(token: token, identity: identity)
         let (bugResponse, commentsResponse, eventsResponse, watchersResponse, directory) = try await (
             bugCall, commentsCall, eventsCall, watchersCall, everyone
         )

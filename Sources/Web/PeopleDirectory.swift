@@ -24,12 +24,14 @@ final class PeopleDirectory: Sendable {
         var readAt: ContinuousClock.Instant
     }
 
+    /// A read of the whole list, and whether it finished (a refused token
+    /// or an error stops it early).
+    private typealias Read = (people: [Person], complete: Bool)
+
     private struct State {
         var copy: Copy?
-        /// The read in flight, with the generation it belongs to: a read
-        /// started before a `forget()` is not kept.
-        var reading: Task<(people: [Person], complete: Bool), any Error>?
-        var generation = 0
+        /// The read in flight; `forget()` drops it, so it is not kept.
+        var reading: Task<Read, any Error>?
     }
 
     private let state = Mutex(State())
@@ -42,36 +44,30 @@ final class PeopleDirectory: Sendable {
     /// Everyone as `(id, display name)`, in id order.
     func everyone(token: String, identity: OutgoingRequestIdentity) async throws -> [Person] {
         let now = ContinuousClock.now
-        let (cached, reading, started, generation) = state.withLock { state in
-            if let copy = state.copy, now - copy.readAt < freshFor {
-                return (copy.people as [Person]?, state.reading, false, state.generation)
-            }
-            var started = false
-            if state.reading == nil {
-                state.reading = Task { try await self.read(token: token, identity: identity) }
-                started = true
-            }
-            return (nil, state.reading, started, state.generation)
+        let (kept, reading, startedHere) = state.withLock { state -> ([Person]?, Task<Read, any Error>?, Bool) in
+            if let copy = state.copy, now - copy.readAt < freshFor { return (copy.people, nil, false) }
+            if let reading = state.reading { return (nil, reading, false) }
+            let reading = Task { try await self.read(token: token, identity: identity) }
+            state.reading = reading
+            return (nil, reading, true)
         }
-        if let cached { return cached }
-        guard let reading else { return [] }
+        guard let reading else { return kept ?? [] }
+        let result: Result<Read, any Error>
         do {
-            let result = try await reading.value
-            state.withLock { state in
-                guard state.generation == generation, state.reading == reading else { return }
-                state.reading = nil
-                if result.complete { state.copy = Copy(people: result.people, readAt: ContinuousClock.now) }
-            }
-            // Another page's read that its token did not finish is no
-            // answer for this one: read with this page's own token.
-            if !result.complete && !started { return try await read(token: token, identity: identity).people }
-            return result.people
+            result = .success(try await reading.value)
         } catch {
-            state.withLock { state in
-                if state.reading == reading { state.reading = nil }
-            }
-            throw error
+            result = .failure(error)
         }
+        state.withLock { state in
+            guard state.reading == reading else { return }
+            state.reading = nil
+            if case .success(let read) = result, read.complete { state.copy = Copy(people: read.people, readAt: .now) }
+        }
+        let read = try result.get()
+        // Another page's read that its token did not finish is no answer
+        // for this one: read with this page's own token.
+        if !read.complete && !startedHere { return try await self.read(token: token, identity: identity).people }
+        return read.people
     }
 
     /// Drops the kept list: the next page reads it again.
@@ -79,11 +75,10 @@ final class PeopleDirectory: Sendable {
         state.withLock { state in
             state.copy = nil
             state.reading = nil
-            state.generation += 1
         }
     }
 
-    private func read(token: String, identity: OutgoingRequestIdentity) async throws -> (people: [Person], complete: Bool) {
+    private func read(token: String, identity: OutgoingRequestIdentity) async throws -> Read {
         var people: [Person] = []
         var cursor: String?
         repeat {
