@@ -72,6 +72,17 @@ import Testing
         #expect(!bytes.contains(0) && !bytes.contains(0x0A))
     }
 
+    /// Escapes at either end, next to each other and between long plain
+    /// runs, which are copied whole; and a string Foundation made.
+    @Test func escapesFallExactlyWhereTheCharactersWere() throws {
+        let plain = String(repeating: "a", count: 300)
+        #expect(try text(["\"" + plain + "\\"]) == "[\"\\\"" + plain + "\\\\\"]")
+        #expect(try text(["\n\n\u{1F}x\u{0}"]) == #"["\n\n\u001fx\u0000"]"#)
+        #expect(try text(["", "é", "🐛\t"]) == #"["","é","🐛\t"]"#)
+        let bridged = NSString(string: "line one\nline \"two\"") as String
+        #expect(try text([bridged]) == #"["line one\nline \"two\""]"#)
+    }
+
     @Test func numbersAndEdgeValues() throws {
         #expect(try text([Int64.max, Int64.min]) == "[9223372036854775807,-9223372036854775808]")
         #expect(try text([2.0, 0.1]) == "[2,0.1]")
