@@ -17,7 +17,7 @@ struct APIResponse: Sendable {
 
     /// The body as a JSON object; empty when it is not one.
     var object: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        (try? JSONReader.value(body)) as? [String: Any] ?? [:]
     }
 
     /// The `items` of a list response.

@@ -34,8 +34,7 @@ enum Presentation {
 
     /// An id from JSON.
     static func id(_ value: Any?) -> Int64? {
-        if let number = value as? NSNumber { return number.int64Value }
-        return nil
+        (value as? Int).map(Int64.init)
     }
 
     /// `{"text": "5 minutes ago", "exact": "2026-11-26 17:03 UTC", "iso": "…"}`.
