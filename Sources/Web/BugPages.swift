@@ -59,7 +59,9 @@ struct BugPages: Sendable {
         let names = directory.names
         let object = response.object
         let rows = (object["items"] as? [[String: Any]] ?? []).map { row($0, names: names) }
-        values["rows"] = rows
+        // One string, not a section over 25: each turn of a section costs
+        // swift-mustache a context and look-ups.
+        values["rows"] = rows.joined()
         values["hasBugs"] = !rows.isEmpty
         if let next = object["next_cursor"] as? String {
             values["next"] = "/" + APIClient.query(filter + [("cursor", next)])
@@ -68,14 +70,14 @@ struct BugPages: Sendable {
         return pages.renderer.page("bug_list", values)
     }
 
-    /// A bug as a row of the list, as HTML (kept per version and shown time: `BugRows`).
+    /// A bug as a row of the list, as HTML (kept per version and shown time: `Fragments`).
     private func row(_ bug: [String: Any], names: [Int64: String]) -> String {
         let assignee = Presentation.id(bug["assignee_id"]).map { names[$0] ?? "user #\($0)" }
         let updated = Presentation.time(bug["updated_at"])
         let commentCount = Presentation.id(bug["comment_count"]) ?? 0
         let key = [
-            "row", "\(bug["id"] ?? "")", "\(bug["version"] ?? "")", "\(commentCount)", assignee ?? "",
-            bug["updated_at"] as? String ?? "", "\(updated["text"] ?? "")",
+            "row", String(Presentation.id(bug["id"]) ?? 0), String(Presentation.id(bug["version"]) ?? 0), String(commentCount),
+            assignee ?? "", bug["updated_at"] as? String ?? "", updated["text"] as? String ?? "",
         ].joined(separator: "\u{1}")
         return fragments.html(key) {
             var row = bug
@@ -197,10 +199,11 @@ struct BugPages: Sendable {
 
         // Comments and events never change: each is rendered once per
         // name and shown time, and shared.
-        values["comments"] = commentsResponse.items.map { comment -> String in
+        let comments = commentsResponse.items.map { comment -> String in
             let author = name(comment["author_id"]) ?? "someone"
             let created = Presentation.time(comment["created_at"])
-            let key = ["comment", "\(comment["id"] ?? "")", author, "\(created["text"] ?? "")"].joined(separator: "\u{1}")
+            let key = ["comment", String(Presentation.id(comment["id"]) ?? 0), author, created["text"] as? String ?? ""]
+                .joined(separator: "\u{1}")
             return fragments.html(key) {
                 var row = comment
                 row["author"] = author
@@ -208,16 +211,20 @@ struct BugPages: Sendable {
                 return pages.renderer.fragment("comment", row)
             }
         }
+        values["comments"] = comments.joined()
+        values["hasComments"] = !comments.isEmpty
         values["events"] = eventsResponse.items.map { item -> String in
             let shown = event(item, name: name)
             let changes = (shown["changes"] as? [[String: Any]] ?? []).map {
                 "\($0["field"] ?? "")=\($0["from"] ?? "")>\($0["to"] ?? "")"
             }
             let created = shown["created"] as? [String: Any] ?? [:]
-            let key = (["event", "\(item["id"] ?? "")", "\(shown["actor"] ?? "")", "\(created["text"] ?? "")"] + changes)
+            let key =
+                (["event", String(Presentation.id(item["id"]) ?? 0), shown["actor"] as? String ?? "", created["text"] as? String ?? ""]
+                + changes)
                 .joined(separator: "\u{1}")
             return fragments.html(key) { pages.renderer.fragment("event", shown) }
-        }
+        }.joined()
         let watcherIDs = (watchersResponse.object["items"] as? [Any] ?? []).compactMap { Presentation.id($0) }
         values["watchers"] = watcherIDs.map { ["name": names[$0] ?? "user #\($0)"] }
         values["watching"] = watcherIDs.contains(signedIn.user.id)

@@ -17,8 +17,10 @@ enum Presentation {
 
     /// `in_progress` → `In progress`.
     static func word(_ value: String) -> String {
-        let spaced = value.replacingOccurrences(of: "_", with: " ")
-        return (spaced.first.map { $0.uppercased() } ?? "") + spaced.dropFirst()
+        // Swift's own string operations: Foundation's `replacingOccurrences`
+        // bridges through NSString, 3% of a list page for its nine options.
+        let spaced = String(value.map { $0 == "_" ? " " : $0 })
+        return spaced.prefix(1).uppercased() + spaced.dropFirst()
     }
 
     /// Options for a `<select>`: value, label, whether selected.

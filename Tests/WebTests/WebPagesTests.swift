@@ -208,6 +208,25 @@ import Testing
         }
     }
 
+    @Test func aBugsPageShowsItsCommentsInOrderAndItsHistory() async throws {
+        try await WebSystem.run { client, _ in
+            let ann = Browser(client)
+            try await ann.signUp("ann@example.com", name: "Ann")
+            let id = try await ann.fileBug([("title", "Crash on save")])
+            let before = try await ann.get("/bugs/\(id)").text
+            #expect(before.contains("No comments yet.") && !before.contains("class=\"comment\""))
+            #expect(before.contains("<strong>Ann</strong> filed the bug"))
+            _ = try await ann.post("/bugs/\(id)/comments", [("body", "It happens on every save.")])
+            _ = try await ann.post("/bugs/\(id)/comments", [("body", "And on autosave.")])
+            let page = try await ann.get("/bugs/\(id)").text
+            #expect(!page.contains("No comments yet."))
+            let first = try #require(page.range(of: "<div class=\"body\">It happens on every save.</div>"))
+            let second = try #require(page.range(of: "<div class=\"body\">And on autosave.</div>"))
+            #expect(first.upperBound <= second.lowerBound)
+            #expect(page.components(separatedBy: "<strong>Ann</strong> commented").count == 3)
+        }
+    }
+
     /// The people in the assignee pickers are kept for a moment and shared:
     /// someone who signs up or renames themselves through the pages is
     /// there on the next page; someone registered through the API appears
