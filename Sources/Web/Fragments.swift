@@ -10,7 +10,7 @@ import Synchronization
 /// count, assignee's name and shown time; a comment's id, author and shown
 /// time), so the rendered HTML is kept under that key and every person's
 /// pages share it. The HTML is a template's own output, escaped by it, and
-/// goes into the page with `{{{.}}}`.
+/// goes into the page unescaped, joined with its kind (`{{{rows}}}`, `{{{comments}}}`).
 final class Fragments: Sendable {
     private let kept = Mutex<[String: String]>([:])
     private let capacity: Int
