@@ -83,12 +83,7 @@ enum JSONReader {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("':' expected") }
                 index += 1
                 object[key] = try value(depth: depth + 1)
-                skipWhiteSpace()
-                guard index < bytes.count else { throw failure("'}' expected") }
-                let separator = bytes[index]
-                index += 1
-                if separator == UInt8(ascii: "}") { return object }
-                guard separator == UInt8(ascii: ",") else { throw failure("',' or '}' expected") }
+                if try endsAfterMember(closing: UInt8(ascii: "}")) { return object }
             }
         }
 
@@ -102,13 +97,20 @@ enum JSONReader {
             }
             while true {
                 array.append(try value(depth: depth + 1))
-                skipWhiteSpace()
-                guard index < bytes.count else { throw failure("']' expected") }
-                let separator = bytes[index]
-                index += 1
-                if separator == UInt8(ascii: "]") { return array }
-                guard separator == UInt8(ascii: ",") else { throw failure("',' or ']' expected") }
+                if try endsAfterMember(closing: UInt8(ascii: "]")) { return array }
             }
+        }
+
+        /// Reads what follows a member of an object or array: true at the
+        /// container's `closing` bracket, false at a comma.
+        private mutating func endsAfterMember(closing: UInt8) throws -> Bool {
+            skipWhiteSpace()
+            guard index < bytes.count else { throw failure("'\(Character(Unicode.Scalar(closing)))' expected") }
+            let separator = bytes[index]
+            index += 1
+            if separator == closing { return true }
+            guard separator == UInt8(ascii: ",") else { throw failure("',' or '\(Character(Unicode.Scalar(closing)))' expected") }
+            return false
         }
 
         private mutating func literal(_ word: StaticString, _ value: Any) throws -> Any {
