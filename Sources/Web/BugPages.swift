@@ -78,7 +78,7 @@ struct BugPages: Sendable {
         let key = [
             "row", String(Presentation.id(bug["id"]) ?? 0), String(Presentation.id(bug["version"]) ?? 0), String(commentCount),
             assignee ?? "", bug["updated_at"] as? String ?? "", updated["text"] as? String ?? "",
-        ].joined(separator: "\u{1}")
+        ]
         return fragments.html(key) {
             var row = bug
             row["statusWord"] = Presentation.word(bug["status"] as? String ?? "")
@@ -203,7 +203,6 @@ struct BugPages: Sendable {
             let author = name(comment["author_id"]) ?? "someone"
             let created = Presentation.time(comment["created_at"])
             let key = ["comment", String(Presentation.id(comment["id"]) ?? 0), author, created["text"] as? String ?? ""]
-                .joined(separator: "\u{1}")
             return fragments.html(key) {
                 var row = comment
                 row["author"] = author
@@ -219,10 +218,9 @@ struct BugPages: Sendable {
                 "\($0["field"] ?? "")=\($0["from"] ?? "")>\($0["to"] ?? "")"
             }
             let created = shown["created"] as? [String: Any] ?? [:]
-            let key =
-                (["event", String(Presentation.id(item["id"]) ?? 0), shown["actor"] as? String ?? "", created["text"] as? String ?? ""]
-                + changes)
-                .joined(separator: "\u{1}")
+            let key: [String] =
+                ["event", String(Presentation.id(item["id"]) ?? 0), shown["actor"] as? String ?? "", created["text"] as? String ?? ""]
+                + changes
             return fragments.html(key) { pages.renderer.fragment("event", shown) }
         }.joined()
         let watcherIDs = (watchersResponse.object["items"] as? [Any] ?? []).compactMap { Presentation.id($0) }

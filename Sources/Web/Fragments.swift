@@ -21,8 +21,11 @@ final class Fragments: Sendable {
         self.capacity = capacity
     }
 
-    /// The fragment under `key`, rendered by `render` when it is not kept.
-    func html(_ key: String, render: () -> String) -> String {
+    /// The fragment named by `key`'s parts (its kind first, then what it
+    /// depends on), rendered by `render` when it is not kept.
+    func html(_ key: [String], render: () -> String) -> String {
+        // A separator no value of the APIs holds, so two keys cannot run together.
+        let key = key.joined(separator: "\u{1}")
         if let html = kept.withLock({ $0[key] }) { return html }
         let html = render()
         kept.withLock { kept in
