@@ -1,5 +1,5 @@
 public import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// Work a service does in the background for as long as it runs, one step at
 /// a time: the loop that pruners and the search index's merger share. Each
@@ -7,7 +7,7 @@ public import ServiceLifecycle
 /// can come back sooner than work that found nothing. A failed step is
 /// logged and tried again after `retryAfter`; a graceful shutdown ends the
 /// wait.
-public struct RecurringWork: Service, CustomStringConvertible {
+public struct RecurringWork: Sendable {
     private let what: String
     private let retryAfter: Duration
     private let logger: Logger
@@ -23,6 +23,8 @@ public struct RecurringWork: Service, CustomStringConvertible {
         self.step = step
     }
 
+    /// Runs steps until the task is cancelled or the service shuts down;
+    /// called from the `run()` of the service the work belongs to.
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let pause: Duration
@@ -35,6 +37,4 @@ public struct RecurringWork: Service, CustomStringConvertible {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
     }
-
-    public var description: String { "RecurringWork(\(what))" }
 }
