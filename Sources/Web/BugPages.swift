@@ -9,6 +9,12 @@ struct BugPages: Sendable {
     let pages: PageContext
     /// List rows, comments and history entries, rendered once and shared.
     let fragments = Fragments()
+    let options: SelectOptions
+
+    init(pages: PageContext) {
+        self.pages = pages
+        self.options = SelectOptions(renderer: pages.renderer)
+    }
 
     /// Bugs per page of the list.
     static let pageSize = 25
@@ -46,11 +52,9 @@ struct BugPages: Sendable {
         var values = pages.base("Bug list", session: session, signedIn: signedIn)
         let chosen = Dictionary(uniqueKeysWithValues: filter)
         values["filter"] = chosen
-        values["statusOptions"] = Presentation.options(Presentation.statuses, selected: chosen["status"])
-        values["priorityOptions"] = Presentation.options(Presentation.priorities, selected: chosen["priority"])
-        values["assigneeOptions"] = directory.map {
-            ["value": String($0.id), "label": $0.name, "selected": String($0.id) == chosen["assignee_id"]]
-        }
+        values["statusOptions"] = options.words(Presentation.statuses, selected: chosen["status"])
+        values["priorityOptions"] = options.words(Presentation.priorities, selected: chosen["priority"])
+        values["assigneeOptions"] = options.people(directory, selected: chosen["assignee_id"].flatMap { Int64($0) }, nobody: false)
         values["filtered"] = filter.contains { !$0.1.isEmpty }
         guard response.isSuccess else {
             values["error"] = FormErrors.sentence(response.problem!.detail)
@@ -108,8 +112,8 @@ struct BugPages: Sendable {
         values["values"] = [
             "title": typed?.text("title") ?? "", "description": typed?.text("description") ?? "", "labels": typed?.text("labels") ?? "",
         ]
-        values["priorityOptions"] = Presentation.options(Presentation.priorities, selected: typed?["priority"] ?? "normal")
-        values["assigneeOptions"] = directory.assigneeOptions(selected: typed?["assignee_id"].flatMap { Int64($0) })
+        values["priorityOptions"] = options.words(Presentation.priorities, selected: typed?["priority"] ?? "normal")
+        values["assigneeOptions"] = options.people(directory, selected: typed?["assignee_id"].flatMap { Int64($0) }, nobody: true)
         values["idempotencyKey"] = typed?["idempotency_key"] ?? WebSession.randomValue()
         values["errors"] = errors
         return pages.renderer.page("new_bug", values, status: status)
@@ -241,12 +245,10 @@ struct BugPages: Sendable {
         let me = signedIn.user.id
         values["canEdit"] =
             signedIn.user.role == .admin || Presentation.id(bug["reporter_id"]) == me || Presentation.id(bug["assignee_id"]) == me
-        values["statusOptions"] = Presentation.options(
-            [status] + (Presentation.moves[status] ?? []), selected: edit?["status"] ?? status)
-        values["priorityOptions"] = Presentation.options(
-            Presentation.priorities, selected: edit?["priority"] ?? bug["priority"] as? String)
+        values["statusOptions"] = options.words([status] + (Presentation.moves[status] ?? []), selected: edit?["status"] ?? status)
+        values["priorityOptions"] = options.words(Presentation.priorities, selected: edit?["priority"] ?? bug["priority"] as? String)
         let assignee = edit.map { Int64($0.text("assignee_id")) } ?? Presentation.id(bug["assignee_id"])
-        values["assigneeOptions"] = directory.assigneeOptions(selected: assignee)
+        values["assigneeOptions"] = options.people(directory, selected: assignee, nobody: true)
         values["idempotencyKey"] = WebSession.randomValue()
         values["errors"] = extras.errors
         if let notice = extras.notice { values["notice"] = notice }

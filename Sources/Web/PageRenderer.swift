@@ -8,7 +8,8 @@ import NIOCore
 ///
 /// Mustache escapes every `{{value}}` for HTML; the only triple-brace
 /// outputs in the templates insert fragments (list rows, comments, history
-/// entries) that a template rendered and escaped itself (`Fragments`), so
+/// entries, a select's options) that a template rendered and escaped itself
+/// (`Fragments`, `SelectOptions`), so
 /// nothing the API returns reaches the page unescaped.
 struct PageRenderer: Sendable {
     private let library: MustacheLibrary
@@ -21,7 +22,7 @@ struct PageRenderer: Sendable {
             ("bug_list", PackageResources.bug_list_mustache), ("bug", PackageResources.bug_mustache),
             ("new_bug", PackageResources.new_bug_mustache), ("message", PackageResources.message_mustache),
             ("bug_row", PackageResources.bug_row_mustache), ("comment", PackageResources.comment_mustache),
-            ("event", PackageResources.event_mustache),
+            ("event", PackageResources.event_mustache), ("options", PackageResources.options_mustache),
         ]
         var library = MustacheLibrary()
         for (name, bytes) in sources {

@@ -20,18 +20,20 @@ final class PeopleDirectory: Sendable {
     static let limit = 1000
 
     private struct Copy {
-        var people: [Person]
+        var people: People
         var readAt: ContinuousClock.Instant
     }
 
     /// A read of the whole list, and whether it finished (a refused token
     /// or an error stops it early).
-    private typealias Read = (people: [Person], complete: Bool)
+    private typealias Read = (people: People, complete: Bool)
 
     private struct State {
         var copy: Copy?
         /// The read in flight; `forget()` drops it, so it is not kept.
         var reading: Task<Read, any Error>?
+        /// The last revision given to a whole list.
+        var revisions = 0
     }
 
     private let state = Mutex(State())
@@ -41,17 +43,17 @@ final class PeopleDirectory: Sendable {
         self.freshFor = freshFor
     }
 
-    /// Everyone as `(id, display name)`, in id order.
-    func everyone(token: String, identity: OutgoingRequestIdentity) async throws -> [Person] {
+    /// Everyone, in id order.
+    func everyone(token: String, identity: OutgoingRequestIdentity) async throws -> People {
         let now = ContinuousClock.now
-        let (kept, reading, startedHere) = state.withLock { state -> ([Person]?, Task<Read, any Error>?, Bool) in
+        let (kept, reading, startedHere) = state.withLock { state -> (People?, Task<Read, any Error>?, Bool) in
             if let copy = state.copy, now - copy.readAt < freshFor { return (copy.people, nil, false) }
             if let reading = state.reading { return (nil, reading, false) }
             let reading = Task { try await self.read(token: token, identity: identity) }
             state.reading = reading
             return (nil, reading, true)
         }
-        guard let reading else { return kept ?? [] }
+        guard let reading else { return kept ?? People([], revision: nil) }
         let result: Result<Read, any Error>
         do {
             result = .success(try await reading.value)
@@ -85,30 +87,44 @@ final class PeopleDirectory: Sendable {
             let response = try await api.call(
                 .GET, .users, "/users" + APIClient.query([("limit", "100"), ("cursor", cursor ?? "")]), token: token,
                 identity: identity)
-            guard response.isSuccess else { return (people, false) }
+            guard response.isSuccess else { return (People(people, revision: nil), false) }
             let object = response.object
             for user in object["items"] as? [[String: Any]] ?? [] {
                 if let id = Presentation.id(user["id"]) { people.append(Person(id: id, name: Presentation.displayName(user))) }
             }
             cursor = object["next_cursor"] as? String
         } while cursor != nil && people.count < Self.limit
-        return (people, true)
+        let revision = state.withLock { state in
+            // The same people as the kept copy keep its revision, so what
+            // was made from it still serves.
+            if let kept = state.copy?.people, kept.all == people, let revision = kept.revision { return revision }
+            state.revisions += 1
+            return state.revisions
+        }
+        return (People(people, revision: revision), true)
+    }
+}
+
+/// The people list as one read of it made it.
+struct People: Sendable {
+    /// Everyone, in id order.
+    let all: [Person]
+    /// Display names by id.
+    let names: [Int64: String]
+    /// Which whole read of the list this is: two `People` with the same
+    /// revision hold the same people, so what is made from one (a page's
+    /// assignee options) serves the other. Nil for a read cut short.
+    let revision: Int?
+
+    init(_ all: [Person], revision: Int?) {
+        self.all = all
+        self.names = Dictionary(all.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        self.revision = revision
     }
 }
 
 /// A person as the pages show them.
-struct Person: Sendable {
+struct Person: Sendable, Equatable {
     let id: Int64
     let name: String
-}
-
-extension Array where Element == Person {
-    /// Names by id.
-    var names: [Int64: String] { Dictionary(map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }) }
-
-    /// Options for an assignee `<select>`, "nobody" first.
-    func assigneeOptions(selected: Int64?) -> [[String: Any]] {
-        [["value": "", "label": "Nobody", "selected": selected == nil]]
-            + map { ["value": String($0.id), "label": $0.name, "selected": $0.id == selected] }
-    }
 }
