@@ -31,17 +31,22 @@ public struct SQLiteBugRepository: BugRepository {
         """
 
     private static func bug(_ row: Row) throws -> Bug {
-        let id = try row.int64("id")
+        // Read in the order of `columns`, which finds each column quickest.
+        let (id, title, description) = (try row.int64("id"), try row.text("title"), try row.optionalText("description"))
         guard let status = BugStatus(rawValue: try row.text("status")), let priority = BugPriority(rawValue: try row.text("priority"))
         else {
             throw SQLiteError(code: .mismatch, message: "bug \(id) has an unknown status or priority")
         }
+        let (reporterID, assigneeID) = (try row.optionalInt64("reporter_id"), try row.optionalInt64("assignee_id"))
+        let (commentCount, createdAt, updatedAt) = (
+            try row.int("comment_count"), try row.timestamp("created_at"), try row.timestamp("updated_at")
+        )
+        let version = try row.int("version")
         return Bug(
-            id: id, title: try row.text("title"), description: try row.optionalText("description"), status: status,
-            priority: priority, labels: try row.optionalText("labels").map { $0.split(separator: ",").map(String.init) } ?? [],
-            reporterID: try row.optionalInt64("reporter_id"), assigneeID: try row.optionalInt64("assignee_id"),
-            commentCount: try row.int("comment_count"), createdAt: try row.timestamp("created_at"),
-            updatedAt: try row.timestamp("updated_at"), version: try row.int("version")
+            id: id, title: title, description: description, status: status, priority: priority,
+            labels: try row.optionalText("labels").map { $0.split(separator: ",").map(String.init) } ?? [],
+            reporterID: reporterID, assigneeID: assigneeID, commentCount: commentCount, createdAt: createdAt,
+            updatedAt: updatedAt, version: version
         )
     }
 

@@ -86,6 +86,27 @@ import Testing
         }
     }
 
+    @Test func namesFindTheirColumnsInAnyOrderOnEveryRow() async throws {
+        try await withScratchTable { connection in
+            for id in 1...3 {
+                try connection.execute("INSERT INTO scratch (id, value) VALUES (?, ?)", [.integer(Int64(id)), .text("v\(id)")])
+            }
+            // `a` twice: by name, the first of them, as a dictionary of names would have it.
+            let sql = "SELECT id AS a, value AS b, id * 10 AS a, id * 100 AS c FROM scratch ORDER BY id"
+            let inOrder = try connection.query(sql) { row in
+                (try row.int("a"), try row.text("b"), try row.int("a"), try row.int("c"))
+            }
+            #expect(inOrder.map(\.0) == [1, 2, 3] && inOrder.map(\.1) == ["v1", "v2", "v3"])
+            #expect(inOrder.map(\.2) == [1, 2, 3] && inOrder.map(\.3) == [100, 200, 300])
+            let mixed = try connection.query(sql) { row in
+                (try row.int("c"), try row.text("b"), try row.int("a"), try row.int("c"), row.int(2))
+            }
+            #expect(mixed.map(\.0) == [100, 200, 300] && mixed.map(\.1) == ["v1", "v2", "v3"])
+            #expect(mixed.map(\.2) == [1, 2, 3] && mixed.map(\.3) == [100, 200, 300] && mixed.map(\.4) == [10, 20, 30])
+            #expect(throws: SQLiteError.self) { _ = try connection.query(sql) { row in [try row.int("a"), try row.int("d")] } }
+        }
+    }
+
     @Test func unknownColumnNameIsAnError() async throws {
         try await withScratchTable { connection in
             #expect(throws: SQLiteError.self) {

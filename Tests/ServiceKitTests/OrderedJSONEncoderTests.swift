@@ -85,6 +85,8 @@ import Testing
 
     @Test func numbersAndEdgeValues() throws {
         #expect(try text([Int64.max, Int64.min]) == "[9223372036854775807,-9223372036854775808]")
+        #expect(try text([0, 7, -1, 10, 99, 100, -1000, 1_234_567_890]) == "[0,7,-1,10,99,100,-1000,1234567890]")
+        #expect(try text([UInt64.max]) == "[18446744073709551615]")
         #expect(try text([2.0, 0.1]) == "[2,0.1]")
         #expect(throws: OrderedJSONEncoder.Failure.self) { try text([Double.nan]) }
         #expect(try text([String]()) == "[]")

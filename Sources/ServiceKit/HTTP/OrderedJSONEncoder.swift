@@ -88,7 +88,23 @@ final class JSONSink {
     }
 
     func writeInteger(_ value: some BinaryInteger) {
-        bytes += String(value).utf8
+        guard let value = Int64(exactly: value) else {
+            bytes += String(value).utf8
+            return
+        }
+        // The digits straight into the buffer: `String(value)` allocated a
+        // string for every id, count and version of every row.
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     func writeDouble(_ value: Double) throws {
