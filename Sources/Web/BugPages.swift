@@ -77,18 +77,20 @@ struct BugPages: Sendable {
     /// A bug as a row of the list, as HTML (kept per version and shown time: `Fragments`).
     private func row(_ bug: [String: Any], names: [Int64: String]) -> String {
         let assignee = Presentation.id(bug["assignee_id"]).map { names[$0] ?? "user #\($0)" }
-        let updated = Presentation.time(bug["updated_at"])
+        // The time in words is all the key needs; the rest of it is made
+        // only when the row is.
+        let now = Date()
         let commentCount = Presentation.id(bug["comment_count"]) ?? 0
         let key = [
             "row", String(Presentation.id(bug["id"]) ?? 0), String(Presentation.id(bug["version"]) ?? 0), String(commentCount),
-            assignee ?? "", bug["updated_at"] as? String ?? "", updated["text"] as? String ?? "",
+            assignee ?? "", bug["updated_at"] as? String ?? "", Presentation.relativeTime(bug["updated_at"], now: now),
         ]
         return fragments.html(key) {
             var row = bug
             row["statusWord"] = Presentation.word(bug["status"] as? String ?? "")
             row["priorityWord"] = Presentation.word(bug["priority"] as? String ?? "")
             if let assignee { row["assignee"] = assignee }
-            row["updated"] = updated
+            row["updated"] = Presentation.time(bug["updated_at"], now: now)
             row["hasComments"] = commentCount > 0
             row["comments"] = commentCount == 1 ? "1 comment" : "\(commentCount) comments"
             return pages.renderer.fragment("bug_row", row)
@@ -205,12 +207,14 @@ struct BugPages: Sendable {
         // name and shown time, and shared.
         let comments = commentsResponse.items.map { comment -> String in
             let author = name(comment["author_id"]) ?? "someone"
-            let created = Presentation.time(comment["created_at"])
-            let key = ["comment", String(Presentation.id(comment["id"]) ?? 0), author, created["text"] as? String ?? ""]
+            let now = Date()
+            let key = [
+                "comment", String(Presentation.id(comment["id"]) ?? 0), author, Presentation.relativeTime(comment["created_at"], now: now),
+            ]
             return fragments.html(key) {
                 var row = comment
                 row["author"] = author
-                row["created"] = created
+                row["created"] = Presentation.time(comment["created_at"], now: now)
                 return pages.renderer.fragment("comment", row)
             }
         }

@@ -38,11 +38,11 @@ struct PageContext: Sendable {
     /// stale session cookie goes.
     func toSignIn(from request: Request, notice: String? = "expired") -> Response {
         var target = "/signin" + APIClient.query([("next", Self.pageAddress(request))])
-        if let notice, request.cookies[WebSession.sessionCookie] != nil {
+        if let notice, WebSession.cookie(WebSession.sessionCookie, in: request) != nil {
             target += "&notice=" + notice
         }
         var response = Response.redirect(to: target, type: .normal)
-        if request.cookies[WebSession.sessionCookie] != nil { response.setCookie(cookies.clearedSession()) }
+        if WebSession.cookie(WebSession.sessionCookie, in: request) != nil { response.setCookie(cookies.clearedSession()) }
         return response
     }
 

@@ -34,23 +34,28 @@ enum Presentation {
         (value as? Int).map(Int64.init)
     }
 
-    /// `{"text": "5 minutes ago", "exact": "2026-11-26 17:03 UTC", "iso": "…"}`.
-    static func time(_ rfc3339: Any?, now: Date = Date()) -> [String: Any] {
-        guard let text = rfc3339 as? String, let stamp = Timestamp(rfc3339: text) else { return ["text": "", "exact": "", "iso": ""] }
-        let date = Date(timeIntervalSince1970: Double(stamp.millisecondsSinceEpoch) / 1000)
-        let seconds = Int(now.timeIntervalSince(date))
-        let relative: String
+    /// How long before `now` the RFC 3339 time `rfc3339` was, in words:
+    /// "5 minutes ago". Empty for what is not such a time.
+    static func relativeTime(_ rfc3339: Any?, now: Date) -> String {
+        guard let text = rfc3339 as? String, let stamp = Timestamp(rfc3339: text) else { return "" }
+        let seconds = Int(now.timeIntervalSince(Date(timeIntervalSince1970: Double(stamp.millisecondsSinceEpoch) / 1000)))
         switch seconds {
-        case ..<45: relative = "just now"
-        case ..<90: relative = "a minute ago"
-        case ..<3600: relative = "\(seconds / 60) minutes ago"
-        case ..<5400: relative = "an hour ago"
-        case ..<86_400: relative = "\(seconds / 3600) hours ago"
-        case ..<172_800: relative = "yesterday"
-        default: relative = "\(seconds / 86_400) days ago"
+        case ..<45: return "just now"
+        case ..<90: return "a minute ago"
+        case ..<3600: return "\(seconds / 60) minutes ago"
+        case ..<5400: return "an hour ago"
+        case ..<86_400: return "\(seconds / 3600) hours ago"
+        case ..<172_800: return "yesterday"
+        default: return "\(seconds / 86_400) days ago"
         }
+    }
+
+    /// `{"text": "5 minutes ago", "exact": "2026-11-26 17:03:12 UTC", "iso": "…"}`;
+    /// `text` is `relativeTime(rfc3339, now: now)`.
+    static func time(_ rfc3339: Any?, now: Date = Date()) -> [String: Any] {
+        guard let text = rfc3339 as? String, Timestamp(rfc3339: text) != nil else { return ["text": "", "exact": "", "iso": ""] }
         let exact = String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(8)) + " UTC"
-        return ["text": relative, "exact": exact, "iso": text]
+        return ["text": relativeTime(text, now: now), "exact": exact, "iso": text]
     }
 
     /// Labels typed as `crash, ui data-loss`: split at commas and spaces.

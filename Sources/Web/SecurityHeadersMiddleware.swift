@@ -23,7 +23,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
         var newCSRF: String?
-        if !WebSession.isWellFormedCSRF(request.cookies[WebSession.csrfCookie]?.value) {
+        if !WebSession.isWellFormedCSRF(WebSession.cookie(WebSession.csrfCookie, in: request)) {
             let value = WebSession.randomValue()
             let existing = request.headers[.cookie].map { $0 + "; " } ?? ""
             var head = request.head

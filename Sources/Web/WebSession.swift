@@ -22,10 +22,28 @@ struct WebSession: Sendable {
     let csrf: String
 
     init(request: Request) {
-        let cookies = request.cookies
-        let token = cookies[Self.sessionCookie]?.value
+        let token = Self.cookie(Self.sessionCookie, in: request)
         self.token = (token?.isEmpty ?? true) ? nil : token
-        self.csrf = cookies[Self.csrfCookie]?.value ?? ""
+        self.csrf = Self.cookie(Self.csrfCookie, in: request) ?? ""
+    }
+
+    /// The value of the first cookie named `name` in the request's `Cookie`
+    /// headers, as Hummingbird's `request.cookies[name]?.value` reads it.
+    ///
+    /// Read from the headers' bytes: `request.cookies` splits and trims
+    /// every cookie by `Character` each time it is read, 6% of a list page
+    /// for the two cookies every page reads.
+    static func cookie(_ name: String, in request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for pair in header.utf8.split(separator: UInt8(ascii: ";")) {
+                let trimmed = pair.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                guard let equals = trimmed.firstIndex(of: UInt8(ascii: "=")), trimmed[..<equals].elementsEqual(name.utf8) else {
+                    continue
+                }
+                return String(Substring(trimmed[trimmed.index(after: equals)...]))
+            }
+        }
+        return nil
     }
 
     /// Whether `value` is a CSRF value this service could have made.
