@@ -216,6 +216,7 @@ let package = Package(
                 .embedInCode("Templates/bug_list.mustache"), .embedInCode("Templates/bug.mustache"),
                 .embedInCode("Templates/bug_row.mustache"), .embedInCode("Templates/comment.mustache"),
                 .embedInCode("Templates/event.mustache"), .embedInCode("Templates/options.mustache"),
+                .embedInCode("Templates/bug_header.mustache"),
                 .embedInCode("Templates/new_bug.mustache"), .embedInCode("Templates/message.mustache"),
                 .embedInCode("Static/style.css"), .embedInCode("openapi.json"),
             ],

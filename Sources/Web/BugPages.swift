@@ -7,7 +7,7 @@ import ServiceKit
 /// discussion and the forms that change it, and filing a bug.
 struct BugPages: Sendable {
     let pages: PageContext
-    /// List rows, comments and history entries, rendered once and shared.
+    /// List rows, bugs' headers, comments and history entries, rendered once and shared.
     let fragments = Fragments()
     let options: SelectOptions
 
@@ -193,15 +193,27 @@ struct BugPages: Sendable {
         func name(_ value: Any?) -> String? { Presentation.id(value).map { names[$0] ?? "user #\($0)" } }
 
         var values = pages.base("#\(id) \(bug["title"] as? String ?? "")", session: session, signedIn: signedIn)
-        var shown = bug
         let status = bug["status"] as? String ?? "open"
-        shown["statusWord"] = Presentation.word(status)
-        shown["priorityWord"] = Presentation.word(bug["priority"] as? String ?? "normal")
-        shown["reporter"] = name(bug["reporter_id"])
-        shown["assignee"] = name(bug["assignee_id"])
-        shown["created"] = Presentation.time(bug["created_at"])
-        shown["updated"] = Presentation.time(bug["updated_at"])
-        values["bug"] = shown
+        let (reporter, assigneeName) = (name(bug["reporter_id"]), name(bug["assignee_id"]))
+        // The bug itself, like a list row, depends only on its version, the
+        // names in it and its shown times: rendered once and shared.
+        let now = Date()
+        let headerKey = [
+            "bug", String(id), String(Presentation.id(bug["version"]) ?? 0), reporter ?? "", assigneeName ?? "",
+            bug["updated_at"] as? String ?? "", Presentation.relativeTime(bug["created_at"], now: now),
+            Presentation.relativeTime(bug["updated_at"], now: now),
+        ]
+        values["bugHeader"] = fragments.html(headerKey) {
+            var shown = bug
+            shown["statusWord"] = Presentation.word(status)
+            shown["priorityWord"] = Presentation.word(bug["priority"] as? String ?? "normal")
+            shown["reporter"] = reporter
+            shown["assignee"] = assigneeName
+            shown["created"] = Presentation.time(bug["created_at"], now: now)
+            shown["updated"] = Presentation.time(bug["updated_at"], now: now)
+            return pages.renderer.fragment("bug_header", shown)
+        }
+        values["id"] = id
 
         // Comments and events never change: each is rendered once per
         // name and shown time, and shared.

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Parts of pages as HTML, each rendered once and shared: the bug list's
-/// rows, a bug's comments and history entries.
+/// rows, a bug's header, comments and history entries.
 ///
 /// swift-mustache takes about 60 µs to render one list row (its look-ups
 /// cast `Any` values at run time), which at 25 rows was most of a list

@@ -7,8 +7,8 @@ import NIOCore
 /// and how a page becomes a response.
 ///
 /// Mustache escapes every `{{value}}` for HTML; the only triple-brace
-/// outputs in the templates insert fragments (list rows, comments, history
-/// entries, a select's options) that a template rendered and escaped itself
+/// outputs in the templates insert fragments (list rows, a bug's header,
+/// comments, history entries, a select's options) that a template rendered and escaped itself
 /// (`Fragments`, `SelectOptions`), so
 /// nothing the API returns reaches the page unescaped.
 struct PageRenderer: Sendable {
@@ -23,6 +23,7 @@ struct PageRenderer: Sendable {
             ("new_bug", PackageResources.new_bug_mustache), ("message", PackageResources.message_mustache),
             ("bug_row", PackageResources.bug_row_mustache), ("comment", PackageResources.comment_mustache),
             ("event", PackageResources.event_mustache), ("options", PackageResources.options_mustache),
+            ("bug_header", PackageResources.bug_header_mustache),
         ]
         var library = MustacheLibrary()
         for (name, bytes) in sources {
