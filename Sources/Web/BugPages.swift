@@ -60,9 +60,8 @@ struct BugPages: Sendable {
             values["error"] = FormErrors.sentence(response.problem!.detail)
             return pages.renderer.page("bug_list", values, status: HTTPResponse.Status(code: response.status))
         }
-        let names = directory.names
         let object = response.object
-        let rows = (object["items"] as? [[String: Any]] ?? []).map { row($0, names: names) }
+        let rows = (object["items"] as? [[String: Any]] ?? []).map { row($0, people: directory) }
         // One string, not a section over 25: each turn of a section costs
         // swift-mustache a context and look-ups.
         values["rows"] = rows.joined()
@@ -75,8 +74,8 @@ struct BugPages: Sendable {
     }
 
     /// A bug as a row of the list, as HTML (kept per version and shown time: `Fragments`).
-    private func row(_ bug: [String: Any], names: [Int64: String]) -> String {
-        let assignee = Presentation.id(bug["assignee_id"]).map { names[$0] ?? "user #\($0)" }
+    private func row(_ bug: [String: Any], people: People) -> String {
+        let assignee = people.name(ofID: bug["assignee_id"])
         // The time in words is all the key needs; the rest of it is made
         // only when the row is.
         let now = Date()
@@ -189,8 +188,7 @@ struct BugPages: Sendable {
                 "No such bug", "There is no bug #\(id).", status: .notFound, session: session, signedIn: signedIn)
         }
         let bug = bugResponse.object
-        let names = directory.names
-        func name(_ value: Any?) -> String? { Presentation.id(value).map { names[$0] ?? "user #\($0)" } }
+        let name = directory.name(ofID:)
 
         var values = pages.base("#\(id) \(bug["title"] as? String ?? "")", session: session, signedIn: signedIn)
         let status = bug["status"] as? String ?? "open"
@@ -244,7 +242,7 @@ struct BugPages: Sendable {
             return fragments.html(key) { pages.renderer.fragment("event", shown) }
         }.joined()
         let watcherIDs = (watchersResponse.object["items"] as? [Any] ?? []).compactMap { Presentation.id($0) }
-        values["watchers"] = watcherIDs.map { ["name": names[$0] ?? "user #\($0)"] }
+        values["watchers"] = watcherIDs.map { ["name": directory.name($0)] }
         values["watching"] = watcherIDs.contains(signedIn.user.id)
 
         // The edit form: what was typed, else the bug as it is.

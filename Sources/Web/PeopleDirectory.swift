@@ -110,11 +110,22 @@ struct People: Sendable {
     /// Everyone, in id order.
     let all: [Person]
     /// Display names by id.
-    let names: [Int64: String]
+    private let names: [Int64: String]
     /// Which whole read of the list this is: two `People` with the same
     /// revision hold the same people, so what is made from one (a page's
     /// assignee options) serves the other. Nil for a read cut short.
     let revision: Int?
+
+    /// The name a page shows for the person with `id`: `user #id` for
+    /// someone the list does not hold.
+    func name(_ id: Int64) -> String {
+        names[id] ?? "user #\(id)"
+    }
+
+    /// `name` of the id a JSON value holds; nil when it holds none.
+    func name(ofID value: Any?) -> String? {
+        Presentation.id(value).map(name)
+    }
 
     init(_ all: [Person], revision: Int?) {
         self.all = all

@@ -53,9 +53,11 @@ enum Presentation {
     /// `{"text": "5 minutes ago", "exact": "2026-11-26 17:03:12 UTC", "iso": "…"}`;
     /// `text` is `relativeTime(rfc3339, now: now)`.
     static func time(_ rfc3339: Any?, now: Date = Date()) -> [String: Any] {
-        guard let text = rfc3339 as? String, Timestamp(rfc3339: text) != nil else { return ["text": "", "exact": "", "iso": ""] }
+        // Words are empty only for what is not a time: one parse, not two.
+        let relative = relativeTime(rfc3339, now: now)
+        guard let text = rfc3339 as? String, !relative.isEmpty else { return ["text": "", "exact": "", "iso": ""] }
         let exact = String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(8)) + " UTC"
-        return ["text": relativeTime(text, now: now), "exact": exact, "iso": text]
+        return ["text": relative, "exact": exact, "iso": text]
     }
 
     /// Labels typed as `crash, ui data-loss`: split at commas and spaces.
