@@ -1,21 +1,59 @@
 import Foundation
+import Synchronization
 
-/// A TCP port on 127.0.0.1 that nothing listens on: bound, read, released.
+/// A TCP port on 127.0.0.1 that nothing listens on, for a service that is
+/// down (and, in some tests, comes up on it later).
+///
+/// The port is taken from below the kernel's ephemeral range
+/// (`ip_local_port_range`), where no server binding port 0 and no outgoing
+/// connection is ever put, and each call in the process gets a different
+/// one. A port that the kernel handed out once and released (bind to 0,
+/// read, close) could go to the next test's server a moment later: a "down"
+/// users service then answered, and the test that meant to start one there
+/// waited for it forever.
 public func unusedPort() throws -> Int {
+    for _ in 0..<PortRange.shared.count {
+        let port = PortRange.shared.next()
+        if isFree(port) { return port }
+    }
+    throw TestFailure("no free port below the ephemeral range")
+}
+
+/// The ports `unusedPort` hands out, in turn from a random start: the
+/// 8,000 below the ephemeral range.
+private final class PortRange: Sendable {
+    static let shared = PortRange()
+
+    let low: Int
+    let count: Int
+    private let turn: Atomic<Int>
+
+    private init() {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let ephemeralLow = text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
+        // Clear of the well-known ports and of the services' own (8080, 88xx).
+        let high = max(ephemeralLow, 10000 + 1000)
+        low = max(10000, high - 8000)
+        count = high - low
+        turn = Atomic(Int.random(in: 0..<count))
+    }
+
+    func next() -> Int {
+        low + turn.wrappingAdd(1, ordering: .relaxed).oldValue % count
+    }
+}
+
+/// Whether `port` on 127.0.0.1 can be bound now (not even left in TIME_WAIT).
+private func isFree(_ port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw TestFailure("socket() failed") }
+    guard descriptor >= 0 else { return false }
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard bound == 0 else { throw TestFailure("bind() failed") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return bound == 0
 }

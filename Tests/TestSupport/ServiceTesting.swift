@@ -27,10 +27,19 @@ public func withRunningService(
     _ service: some Service, listening: AsyncStream<Int>, _ body: @Sendable (_ port: Int) async throws -> Void
 ) async throws {
     let group = ServiceGroup(configuration: .init(services: [service], logger: quietLogger()))
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var ports = listening.makeAsyncIterator()
-        guard let port = await ports.next() else {
+    try await withThrowingTaskGroup(of: Int?.self) { tasks in
+        tasks.addTask {
+            try await group.run()
+            return nil
+        }
+        // Whichever comes first: the port, or the service's end. A server
+        // that cannot bind its port throws out of here; waiting on the port
+        // alone would wait forever.
+        tasks.addTask {
+            var ports = listening.makeAsyncIterator()
+            return await ports.next()
+        }
+        guard let first = try await tasks.next(), let port = first else {
             await group.triggerGracefulShutdown()
             throw TestFailure("the service did not start")
         }
