@@ -231,15 +231,19 @@ struct BugPages: Sendable {
         values["comments"] = comments.joined()
         values["hasComments"] = !comments.isEmpty
         values["events"] = eventsResponse.items.map { item -> String in
-            let shown = event(item, name: name)
-            let changes = (shown["changes"] as? [[String: Any]] ?? []).map {
-                "\($0["field"] ?? "")=\($0["from"] ?? "")>\($0["to"] ?? "")"
+            // An event never changes: besides its id, its entry depends only
+            // on the names in it and its shown time, so the sentence is
+            // made only when the entry is.
+            let now = Date()
+            var key = [
+                "event", String(Presentation.id(item["id"]) ?? 0), name(item["actor_id"]) ?? "",
+                Presentation.relativeTime(item["created_at"], now: now),
+            ]
+            let changes = item["changes"] as? [String: Any] ?? [:]
+            for field in Self.fieldsNamingPeople {
+                for id in changes[field] as? [Any] ?? [] { key.append(name(id) ?? "") }
             }
-            let created = shown["created"] as? [String: Any] ?? [:]
-            let key: [String] =
-                ["event", String(Presentation.id(item["id"]) ?? 0), shown["actor"] as? String ?? "", created["text"] as? String ?? ""]
-                + changes
-            return fragments.html(key) { pages.renderer.fragment("event", shown) }
+            return fragments.html(key) { pages.renderer.fragment("event", event(item, name: name, now: now)) }
         }.joined()
         let watcherIDs = (watchersResponse.object["items"] as? [Any] ?? []).compactMap { Presentation.id($0) }
         values["watchers"] = watcherIDs.map { ["name": directory.name($0)] }
@@ -269,9 +273,14 @@ struct BugPages: Sendable {
         return pages.renderer.page("bug", values, status: extras.status)
     }
 
+    /// The fields of an event's changes whose values are people, shown by name.
+    static let fieldsNamingPeople = ["assignee_id", "reporter_id"]
+
     /// An event of the history as a sentence's parts.
-    private func event(_ event: [String: Any], name: (Any?) -> String?) -> [String: Any] {
-        var row: [String: Any] = ["actor": name(event["actor_id"]) ?? "someone", "created": Presentation.time(event["created_at"])]
+    private func event(_ event: [String: Any], name: (Any?) -> String?, now: Date) -> [String: Any] {
+        var row: [String: Any] = [
+            "actor": name(event["actor_id"]) ?? "someone", "created": Presentation.time(event["created_at"], now: now),
+        ]
         switch event["kind"] as? String {
         case "created": row["what"] = "filed the bug"
         case "commented": row["what"] = "commented"
@@ -283,7 +292,7 @@ struct BugPages: Sendable {
                 let pair = changes[field] as? [Any] ?? []
                 func shown(_ value: Any?) -> String {
                     switch field {
-                    case "assignee_id", "reporter_id": return name(value) ?? "nobody"
+                    case _ where Self.fieldsNamingPeople.contains(field): return name(value) ?? "nobody"
                     case "status", "priority": return (value as? String).map(Presentation.word) ?? "none"
                     case "labels": return (value as? [String])?.joined(separator: ", ").nilIfEmpty ?? "none"
                     case "description": return "(text)"

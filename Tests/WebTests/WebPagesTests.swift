@@ -230,6 +230,34 @@ import Testing
         }
     }
 
+    /// History entries are kept and shared, but a person renamed since is
+    /// shown by their name now, as the actor and in what changed.
+    @Test func theHistoryNamesPeopleAsTheyAreNamedNow() async throws {
+        try await WebSystem.run { client, _ in
+            let ann = Browser(client)
+            let bob = Browser(client)
+            try await ann.signUp("ann@example.com", name: "Ann")
+            try await bob.signUp("bob@example.com", name: "Bob")
+            let id = try await ann.fileBug([("title", "Crash on save")])
+            let assign = try await ann.post(
+                "/bugs/\(id)/edit",
+                [
+                    ("title", "Crash on save"), ("description", ""), ("labels", ""), ("assignee_id", "2"), ("version", "1"),
+                    ("status", "open"), ("priority", "normal"),
+                ])
+            #expect(assign.status == .seeOther)
+            _ = try await bob.post("/bugs/\(id)/comments", [("body", "Mine now.")])
+            let before = try await ann.get("/bugs/\(id)").text
+            #expect(before.contains("<span class=\"change\">assignee nobody → Bob</span>"))
+            #expect(before.contains("<strong>Bob</strong> commented"))
+            _ = try await bob.post("/me", [("name", "Robert")])
+            let after = try await ann.get("/bugs/\(id)").text
+            #expect(after.contains("<span class=\"change\">assignee nobody → Robert</span>"))
+            #expect(after.contains("<strong>Robert</strong> commented"))
+            #expect(!after.contains("→ Bob<") && !after.contains("<strong>Bob</strong>"))
+        }
+    }
+
     /// The people in the assignee pickers are kept for a moment and shared:
     /// someone who signs up or renames themselves through the pages is
     /// there on the next page; someone registered through the API appears
