@@ -291,8 +291,8 @@ struct BugPages: Sendable {
             row["changes"] = changes.keys.sorted().map { field -> [String: Any] in
                 let pair = changes[field] as? [Any] ?? []
                 func shown(_ value: Any?) -> String {
+                    if Self.fieldsNamingPeople.contains(field) { return name(value) ?? "nobody" }
                     switch field {
-                    case _ where Self.fieldsNamingPeople.contains(field): return name(value) ?? "nobody"
                     case "status", "priority": return (value as? String).map(Presentation.word) ?? "none"
                     case "labels": return (value as? [String])?.joined(separator: ", ").nilIfEmpty ?? "none"
                     case "description": return "(text)"

@@ -92,7 +92,8 @@ import Users
             _ = try await usersClient.post("/users", json: #"{"email": "ann@example.com"}"#)
             // Open long enough to be seen open after the second failure on
             // a busy machine (200 ms was not, once, with both cores busy).
-            let breaker = CircuitBreaker(failureThreshold: 2, openDuration: .seconds(2))
+            let openFor = Duration.seconds(2)
+            let breaker = CircuitBreaker(failureThreshold: 2, openDuration: openFor)
             let down = HTTPUsersClient(baseURL: "http://127.0.0.1:\(try unusedPort())", internalToken: testInternalToken, breaker: breaker)
             try await withBugsAPI(users: down) { client, _ in
                 _ = try await client.post("/bugs", json: #"{"title": "x", "reporter_id": 1}"#)
@@ -101,7 +102,7 @@ import Users
             }
             // The same breaker in front of a users service that answers.
             let up = HTTPUsersClient(baseURL: usersURL, internalToken: testInternalToken, breaker: breaker)
-            try await Task.sleep(for: .milliseconds(2100))
+            try await Task.sleep(for: openFor + .milliseconds(100))
             try await withBugsAPI(users: up) { client, _ in
                 let status = try await client.post("/bugs", json: #"{"title": "x", "reporter_id": 1}"#).status
                 #expect(status == .created)

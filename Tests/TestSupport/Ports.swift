@@ -12,34 +12,32 @@ import Synchronization
 /// users service then answered, and the test that meant to start one there
 /// waited for it forever.
 public func unusedPort() throws -> Int {
-    for _ in 0..<PortRange.shared.count {
+    for _ in PortRange.shared.ports {
         let port = PortRange.shared.next()
         if isFree(port) { return port }
     }
     throw TestFailure("no free port below the ephemeral range")
 }
 
-/// The ports `unusedPort` hands out, in turn from a random start: the
-/// 8,000 below the ephemeral range.
+/// The ports `unusedPort` hands out, in turn from a random start.
 private final class PortRange: Sendable {
     static let shared = PortRange()
 
-    let low: Int
-    let count: Int
+    /// The 8,000 ports below the ephemeral range, and none below 10,000:
+    /// clear of the well-known ports and of the services' own (8080, 88xx).
+    let ports: Range<Int>
     private let turn: Atomic<Int>
 
     private init() {
         let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
         let ephemeralLow = text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
-        // Clear of the well-known ports and of the services' own (8080, 88xx).
-        let high = max(ephemeralLow, 10000 + 1000)
-        low = max(10000, high - 8000)
-        count = high - low
-        turn = Atomic(Int.random(in: 0..<count))
+        let high = max(ephemeralLow, 11_000)
+        ports = max(10_000, high - 8_000)..<high
+        turn = Atomic(Int.random(in: 0..<ports.count))
     }
 
     func next() -> Int {
-        low + turn.wrappingAdd(1, ordering: .relaxed).oldValue % count
+        ports.lowerBound + turn.wrappingAdd(1, ordering: .relaxed).oldValue % ports.count
     }
 }
 
