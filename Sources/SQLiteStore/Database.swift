@@ -6,7 +6,8 @@ import Tracing
 
 /// A SQLite database file served by one writer thread and a pool of reader
 /// threads, each with its own connection, in WAL mode so reads run in
-/// parallel with each other and with the writer.
+/// parallel with each other and with the writer; by default a thread of its
+/// own copies the log back into the file (`Checkpointer`).
 ///
 /// Every write goes through the single writer. Writes that arrive while a
 /// commit is under way are joined into the next transaction, each in its own
@@ -35,6 +36,9 @@ public final class Database: Sendable {
     private let threads: DispatchGroup
     /// The reads running now, so that `close()` can interrupt them.
     private let runningReads: RunningJobs
+    /// Copies the log into the file beside the writer; nil when SQLite's
+    /// automatic checkpoint does it inside the writer's commits.
+    private let checkpointer: Checkpointer?
 
     private init(path: String, configuration: DatabaseConfiguration) {
         self.path = path
@@ -43,6 +47,7 @@ public final class Database: Sendable {
         self.reads = JobQueue()
         self.threads = DispatchGroup()
         self.runningReads = RunningJobs()
+        self.checkpointer = configuration.checkpointPages.map { Checkpointer(pages: $0) }
     }
 
     /// Opens the database at `path` (creating it unless told not to) and
@@ -67,15 +72,29 @@ public final class Database: Sendable {
             busyTimeout: configuration.busyTimeout
         )
         let batchLimit = configuration.maxBatchSize
-        let writes = self.writes
+        let (writes, checkpointer) = (self.writes, self.checkpointer)
         // The writer first: it creates the file and turns WAL on, which the
-        // readers rely on.
+        // readers and the checkpointer rely on.
         try await SQLiteThread.start(
             name: "sqlite-writer",
             exits: threads,
             open: { [path] in try Connection(path: path, options: writerOptions) },
-            serve: { connection in Self.serveWrites(writes, on: connection, batchLimit: batchLimit) }
+            serve: { connection in
+                checkpointer?.hook(connection)
+                Self.serveWrites(writes, on: connection, batchLimit: batchLimit)
+                checkpointer?.unhook(connection)
+            }
         )
+        if let checkpointer {
+            var checkpointerOptions = writerOptions
+            checkpointerOptions.create = false
+            try await SQLiteThread.start(
+                name: "sqlite-checkpoint",
+                exits: threads,
+                open: { [path, checkpointerOptions] in try Connection(path: path, options: checkpointerOptions) },
+                serve: { connection in checkpointer.serve(on: connection) }
+            )
+        }
         var readerOptions = writerOptions
         readerOptions.create = false
         readerOptions.queryOnly = true
@@ -135,6 +154,7 @@ public final class Database: Sendable {
         writes.close()
         reads.close()
         runningReads.cancelAll()
+        checkpointer?.close()
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             threads.notify(queue: .global()) { done.resume() }
         }
@@ -145,6 +165,7 @@ public final class Database: Sendable {
         // never called close().
         writes.close()
         reads.close()
+        checkpointer?.close()
     }
 
     private func submit<T: Sendable>(

@@ -17,6 +17,12 @@ public struct DatabaseConfiguration: Sendable {
     public var maxBatchSize: Int
     /// Create the file when it does not exist.
     public var create: Bool
+    /// The log size, in pages, at which a thread of the database's own copies
+    /// the log into the file (`Checkpointer`), beside the writer rather than
+    /// inside one of its commits. Nil leaves it to SQLite's automatic
+    /// checkpoint, which runs inside the commit that takes the log past
+    /// 1,000 pages.
+    public var checkpointPages: Int?
 
     /// Half the processors, at least one.
     public static var defaultReaders: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
@@ -26,12 +32,14 @@ public struct DatabaseConfiguration: Sendable {
         busyTimeout: Duration = .seconds(5),
         readers: Int = DatabaseConfiguration.defaultReaders,
         maxBatchSize: Int = 256,
-        create: Bool = true
+        create: Bool = true,
+        checkpointPages: Int? = 1000
     ) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
         self.readers = max(1, readers)
         self.maxBatchSize = max(1, maxBatchSize)
         self.create = create
+        self.checkpointPages = checkpointPages.map { max(1, $0) }
     }
 }
