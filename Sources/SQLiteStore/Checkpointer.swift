@@ -24,15 +24,12 @@ final class Checkpointer: Sendable {
     private let wakeUp = DispatchSemaphore(value: 0)
     private let isPending = Atomic<Bool>(false)
     private let isClosed = Atomic<Bool>(false)
-    private let completed = Atomic<Int>(0)
 
     init(pages: Int) {
-        self.pages = Int32(clamping: max(1, pages))
-        self.hardLimitPages = Int32(clamping: max(1, pages) * 16)
+        let pages = Int32(clamping: max(1, pages))
+        self.pages = pages
+        self.hardLimitPages = pages > Int32.max / 16 ? Int32.max : pages * 16
     }
-
-    /// Checkpoints that have run on this thread so far.
-    var checkpoints: Int { completed.load(ordering: .relaxed) }
 
     /// Called by the writer after each commit with the log's size in pages.
     /// Wakes the thread at most once per checkpoint it has not yet begun.
@@ -56,7 +53,6 @@ final class Checkpointer: Sendable {
             // a log kept in use by a reader only mean "later": the next
             // commit past `pages` wakes this thread again.
             sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-            completed.add(1, ordering: .relaxed)
         }
     }
 
