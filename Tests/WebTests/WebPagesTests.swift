@@ -39,8 +39,7 @@ import Testing
 
     @Test func signInGoesOnlyToPagesOfThisSite() async throws {
         try await WebSystem.run { client, _ in
-            let browser = Browser(client)
-            try await browser.signUp("ann@example.com", name: "Ann")
+            let browser = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             for next in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
                 let response = try await browser.post(
                     "/signin", [("email", "ann@example.com"), ("password", "correct-horse-battery"), ("next", next)])
@@ -51,8 +50,7 @@ import Testing
 
     @Test func aWrongPasswordIsShownBesideThePasswordWithTheEmailKept() async throws {
         try await WebSystem.run { client, _ in
-            let browser = Browser(client)
-            try await browser.signUp("ann@example.com", name: "Ann")
+            let browser = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             _ = try await browser.post("/signout", [])
             let response = try await browser.post("/signin", [("email", "ann@example.com"), ("password", "not-the-password")])
             #expect(response.status == .unauthorized)
@@ -64,8 +62,7 @@ import Testing
 
     @Test func everyPageForbidsInlineScriptAndFraming() async throws {
         try await WebSystem.run { client, _ in
-            let browser = Browser(client)
-            try await browser.signUp("ann@example.com", name: "Ann")
+            let browser = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             let id = try await browser.fileBug([("title", "Framed")])
             for path in ["/", "/signin", "/signup", "/password-reset", "/bugs/new", "/bugs/\(id)", "/me", "/no-such-page"] {
                 let response = try await browser.get(path)
@@ -85,8 +82,7 @@ import Testing
 
     @Test func aFormWithoutTheRightCSRFTokenChangesNothing() async throws {
         try await WebSystem.run { client, _ in
-            let browser = Browser(client)
-            try await browser.signUp("ann@example.com", name: "Ann")
+            let browser = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             for token in ["", "forged-value", String(repeating: "A", count: 43)] {
                 let response = try await browser.post("/bugs/new", [("title", "Forged")], csrf: token)
                 #expect(response.status == .forbidden)
@@ -104,8 +100,7 @@ import Testing
 
     @Test func whatPeopleTypeIsShownAsTextNeverAsMarkup() async throws {
         try await WebSystem.run { client, _ in
-            let browser = Browser(client)
-            try await browser.signUp("ann@example.com", name: "<b>Ann</b>")
+            let browser = try await Browser.signedUp("ann@example.com", name: "<b>Ann</b>", on: client)
             let id = try await browser.fileBug([("title", "<script>alert(1)</script>"), ("description", "a & b \"quoted\" 'single'")])
             _ = try await browser.post("/bugs/\(id)/comments", [("body", "<img src=x onerror=alert(2)>")])
             let page = try await browser.get("/bugs/\(id)")
@@ -120,8 +115,7 @@ import Testing
 
     @Test func theAPIsErrorsAppearBesideTheirFieldsWithWhatWasTypedKept() async throws {
         try await WebSystem.run { client, _ in
-            let browser = Browser(client)
-            try await browser.signUp("ann@example.com", name: "Ann")
+            let browser = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             try await browser.get("/bugs/new")
             let response = try await browser.post(
                 "/bugs/new", [("title", "   "), ("description", "kept text"), ("labels", "ok, Bad Label!")])
@@ -141,10 +135,8 @@ import Testing
 
     @Test func aStaleEditShowsTheBugAsItIsNow() async throws {
         try await WebSystem.run { client, _ in
-            let ann = Browser(client)
-            let bob = Browser(client)
-            try await ann.signUp("ann@example.com", name: "Ann")
-            try await bob.signUp("bob@example.com", name: "Bob")
+            let ann = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
+            let bob = try await Browser.signedUp("bob@example.com", name: "Bob", on: client)
             let id = try await ann.fileBug([("title", "Crash on save"), ("assignee_id", "2")])
             let form: [(String, String)] = [
                 ("title", "Crash on save"), ("description", ""), ("labels", ""), ("assignee_id", "2"), ("version", "1"),
@@ -180,8 +172,7 @@ import Testing
 
     @Test func filtersAndSearchNarrowTheList() async throws {
         try await WebSystem.run { client, _ in
-            let ann = Browser(client)
-            try await ann.signUp("ann@example.com", name: "Ann")
+            let ann = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             _ = try await ann.fileBug([("title", "Crash when saving a draft"), ("labels", "crash"), ("priority", "high")])
             _ = try await ann.fileBug([("title", "Typo on the sign-in page"), ("labels", "ui"), ("priority", "low")])
             let search = try await ann.get("/?q=draft")
@@ -200,8 +191,7 @@ import Testing
 
     @Test func theListCountsCommentsInWords() async throws {
         try await WebSystem.run { client, _ in
-            let ann = Browser(client)
-            try await ann.signUp("ann@example.com", name: "Ann")
+            let ann = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             let id = try await ann.fileBug([("title", "Crash on save")])
             #expect(!(try await ann.get("/").text.contains("class=\"count\"")))
             _ = try await ann.post("/bugs/\(id)/comments", [("body", "It happens on every save.")])
@@ -213,8 +203,7 @@ import Testing
 
     @Test func aBugsPageShowsItsCommentsInOrderAndItsHistory() async throws {
         try await WebSystem.run { client, _ in
-            let ann = Browser(client)
-            try await ann.signUp("ann@example.com", name: "Ann")
+            let ann = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             let id = try await ann.fileBug([("title", "Crash on save")])
             let before = try await ann.get("/bugs/\(id)").text
             #expect(before.contains("No comments yet.") && !before.contains("class=\"comment\""))
@@ -234,10 +223,8 @@ import Testing
     /// shown by their name now, as the actor and in what changed.
     @Test func theHistoryNamesPeopleAsTheyAreNamedNow() async throws {
         try await WebSystem.run { client, _ in
-            let ann = Browser(client)
-            let bob = Browser(client)
-            try await ann.signUp("ann@example.com", name: "Ann")
-            try await bob.signUp("bob@example.com", name: "Bob")
+            let ann = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
+            let bob = try await Browser.signedUp("bob@example.com", name: "Bob", on: client)
             let id = try await ann.fileBug([("title", "Crash on save")])
             let assign = try await ann.post(
                 "/bugs/\(id)/edit",
@@ -264,11 +251,9 @@ import Testing
     /// once the copy (kept two seconds) is read again.
     @Test func thePeoplePickerShowsNewPeopleAtOnceOrWithinTwoSeconds() async throws {
         try await WebSystem.run { client, usersURL in
-            let ann = Browser(client)
-            try await ann.signUp("ann@example.com", name: "Ann")
+            let ann = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
             #expect(try await ann.get("/").text.contains(">Ann</option>"))
-            let bob = Browser(client)
-            try await bob.signUp("bob@example.com", name: "Bob")
+            let bob = try await Browser.signedUp("bob@example.com", name: "Bob", on: client)
             #expect(try await ann.get("/").text.contains(">Bob</option>"))
             _ = try await bob.post("/me", [("name", "Robert")])
             let renamed = try await ann.get("/").text
@@ -315,8 +300,7 @@ import Testing
 
     @Test func aForgottenPasswordIsResetFromTheMailsLink() async throws {
         try await WebSystem.run { client, usersURL in
-            let browser = Browser(client)
-            try await browser.signUp("ann@example.com", name: "Ann", password: "the old password")
+            let browser = try await Browser.signedUp("ann@example.com", name: "Ann", password: "the old password", on: client)
             _ = try await browser.post("/signout", [])
             try await browser.get("/password-reset")
             let asked = try await browser.post("/password-reset", [("email", "ann@example.com")])
@@ -344,8 +328,7 @@ import Testing
 
     @Test func yourOwnPageChangesYourNameAndNeedsTheCurrentPasswordForANewOne() async throws {
         try await WebSystem.run { client, _ in
-            let browser = Browser(client)
-            try await browser.signUp("ann@example.com", name: "Ann", password: "the old password")
+            let browser = try await Browser.signedUp("ann@example.com", name: "Ann", password: "the old password", on: client)
             let renamed = try await browser.post("/me", [("name", "Ann Lee")])
             #expect(renamed.status == .seeOther)
             let page = try await browser.get("/me?saved=1")
@@ -384,10 +367,8 @@ import Testing
 @Suite struct WebPermissionsTests {
     @Test func onlyThoseWhoMayChangeABugAreOfferedTheForm() async throws {
         try await WebSystem.run { client, _ in
-            let ann = Browser(client)
-            let carol = Browser(client)
-            try await ann.signUp("ann@example.com", name: "Ann")
-            try await carol.signUp("carol@example.com", name: "Carol")
+            let ann = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
+            let carol = try await Browser.signedUp("carol@example.com", name: "Carol", on: client)
             let id = try await ann.fileBug([("title", "Ann's bug")])
             #expect(try await ann.get("/bugs/\(id)").text.contains("action=\"/bugs/\(id)/edit\""))
             let page = try await carol.get("/bugs/\(id)")

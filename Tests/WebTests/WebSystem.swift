@@ -100,6 +100,16 @@ final class Browser: @unchecked Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
+    /// A new browser on `client`, signed up (so signed in) with `email`,
+    /// named `name`.
+    static func signedUp(
+        _ email: String, name: String, password: String = "correct-horse-battery", on client: any TestClientProtocol
+    ) async throws -> Browser {
+        let browser = Browser(client)
+        try await browser.signUp(email, name: name, password: password)
+        return browser
+    }
+
     /// Signs up (which signs in) with `email`, named `name`.
     func signUp(_ email: String, name: String, password: String = "correct-horse-battery") async throws {
         if cookies["bugtracker_csrf"] == nil { try await get("/signup") }
