@@ -193,9 +193,10 @@ struct BugPages: Sendable {
         var values = pages.base("#\(id) \(bug["title"] as? String ?? "")", session: session, signedIn: signedIn)
         let status = bug["status"] as? String ?? "open"
         let (reporter, assigneeName) = (name(bug["reporter_id"]), name(bug["assignee_id"]))
+        // One moment for every time the page shows.
+        let now = Date()
         // The bug itself, like a list row, depends only on its version, the
         // names in it and its shown times: rendered once and shared.
-        let now = Date()
         let headerKey = [
             "bug", String(id), String(Presentation.id(bug["version"]) ?? 0), reporter ?? "", assigneeName ?? "",
             bug["updated_at"] as? String ?? "", Presentation.relativeTime(bug["created_at"], now: now),
@@ -217,7 +218,6 @@ struct BugPages: Sendable {
         // name and shown time, and shared.
         let comments = commentsResponse.items.map { comment -> String in
             let author = name(comment["author_id"]) ?? "someone"
-            let now = Date()
             let key = [
                 "comment", String(Presentation.id(comment["id"]) ?? 0), author, Presentation.relativeTime(comment["created_at"], now: now),
             ]
@@ -234,7 +234,6 @@ struct BugPages: Sendable {
             // An event never changes: besides its id, its entry depends only
             // on the names in it and its shown time, so the sentence is
             // made only when the entry is.
-            let now = Date()
             var key = [
                 "event", String(Presentation.id(item["id"]) ?? 0), name(item["actor_id"]) ?? "",
                 Presentation.relativeTime(item["created_at"], now: now),
