@@ -24,12 +24,29 @@ public final class Statement {
 
     init(database: OpaquePointer, sql: String) throws {
         var handle: OpaquePointer?
-        let code = sqlite3_prepare_v2(database, sql, -1, &handle, nil)
+        // Whether anything but white space and comments follows the first
+        // statement: SQLite would prepare the first alone and silently drop
+        // the rest, so a second statement is refused instead.
+        var followedByStatement = false
+        let code = sql.withCString { text in
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v2(database, text, -1, &handle, &tail)
+            if code == SQLITE_OK, handle != nil, let tail, tail.pointee != 0 {
+                var next: OpaquePointer?
+                if sqlite3_prepare_v2(database, tail, -1, &next, nil) != SQLITE_OK || next != nil { followedByStatement = true }
+                sqlite3_finalize(next)
+            }
+            return code
+        }
         guard code == SQLITE_OK else {
             throw SQLiteError(code: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(database)), sql: sql)
         }
         guard let handle else {
             throw SQLiteError(code: .misuse, message: "the SQL holds no statement", sql: sql)
+        }
+        guard !followedByStatement else {
+            sqlite3_finalize(handle)
+            throw SQLiteError(code: .misuse, message: "the SQL holds more than one statement (a script takes executeScript)", sql: sql)
         }
         self.handle = handle
         self.database = database

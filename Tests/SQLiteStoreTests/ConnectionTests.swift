@@ -37,6 +37,22 @@ import Testing
         }
     }
 
+    /// SQLite prepares the first statement of a text and leaves the rest:
+    /// a second statement is refused, not dropped without a word.
+    @Test func aSecondStatementIsRefusedNotDropped() async throws {
+        try await withScratchTable { connection in
+            #expect(throws: SQLiteError.self) {
+                try connection.execute("INSERT INTO scratch (id, value) VALUES (1, 'a'); INSERT INTO scratch (id, value) VALUES (2, 'b')")
+            }
+            #expect(throws: SQLiteError.self) { try connection.query("SELECT 1; SELECT 2") { $0.int(0) } }
+            #expect(try connection.queryFirst("SELECT count(*) FROM scratch") { $0.int(0) } == 0, "nothing ran")
+            // A trailing semicolon, white space or comment is no statement.
+            try connection.execute("INSERT INTO scratch (id, value) VALUES (3, 'c'); -- the third\n ;  ")
+            try connection.executeScript("INSERT INTO scratch (id, value) VALUES (4, 'd'); INSERT INTO scratch (id, value) VALUES (5, 'e')")
+            #expect(try connection.query("SELECT id FROM scratch ORDER BY id") { $0.int(0) } == [3, 4, 5])
+        }
+    }
+
     @Test func emptyTextIsNotNull() async throws {
         try await withScratchTable { connection in
             try connection.execute("INSERT INTO scratch (id, value) VALUES (1, ?), (2, ?)", [.text(""), .null])
