@@ -263,43 +263,27 @@ public struct SQLiteBugRepository: BugRepository {
         return Page(fetched: rows, limit: limit, id: \.id)
     }
 
-    /// Best match first. A bug matches when each of the query's terms is
-    /// in its title, its description or one of its comments (the index
-    /// holds each of those texts as a row of its own: migration 0012), and
-    /// ranks by the sum of the ranks of its texts holding any of the terms
-    /// (BM25, title words weighing most, then the description's, then the
-    /// comments'); ties in id order. The page is chosen from ids and ranks
+    /// Best match first, by the rank the index is configured with (BM25,
+    /// title words weighing most, then the description's, then the
+    /// comments'), ties in id order. The page is chosen from ids and ranks
     /// alone; only its rows are read in full.
     public func search(_ query: SearchQuery, filter: BugFilter, offset: Int, limit: Int) async throws -> (bugs: [Bug], more: Bool) {
-        let (sql, arguments) = Self.searchStatement(query, filter: filter, offset: offset, limit: limit + 1)
+        var conditions = SQLConditions("bug_search MATCH ?", .text(query.expression))
+        Self.conditions(filter, into: &conditions)
+        // The filters read the bugs' rows; without one, ranking needs none,
+        // and joining every match to `bugs` cost a page read per match.
+        let matches = filter == BugFilter() ? "bug_search" : "bug_search JOIN bugs ON bugs.id = bug_search.rowid"
+        let sql = """
+            SELECT \(Self.columns) FROM (
+                SELECT bug_search.rowid AS id, bug_search.rank AS score FROM \(matches)
+                WHERE \(conditions.sql) ORDER BY score, id LIMIT ? OFFSET ?
+            ) AS hits JOIN bugs ON bugs.id = hits.id ORDER BY hits.score, hits.id
+            """
+        let arguments = conditions.arguments + [.integer(Int64(limit) + 1), .integer(Int64(offset))]
         let rows = try await database.read { connection in
             try connection.query(sql, arguments, Self.bug)
         }
         return (Array(rows.prefix(limit)), rows.count > limit)
-    }
-
-    /// The statement `search` runs, apart so that its query plan can be tested.
-    static func searchStatement(_ query: SearchQuery, filter: BugFilter, offset: Int, limit: Int) -> (String, [SQLiteValue]) {
-        var conditions = SQLConditions("matches.bug_search MATCH ?", .text(query.terms.joined(separator: " OR ")))
-        // Texts holding any term are ranked; with more than one term, only
-        // those of bugs that hold every term somewhere count.
-        if query.terms.count > 1 {
-            for term in query.terms {
-                conditions.add("matches.bug_id IN (SELECT bug_id FROM bug_search_matches WHERE bug_search MATCH ?)", .text(term))
-            }
-        }
-        Self.conditions(filter, into: &conditions)
-        // The filters read the bugs' rows; without one, ranking needs none,
-        // and joining every match to `bugs` cost a page read per match.
-        let matches =
-            filter == BugFilter() ? "bug_search_matches AS matches" : "bug_search_matches AS matches JOIN bugs ON bugs.id = matches.bug_id"
-        let sql = """
-            SELECT \(Self.columns) FROM (
-                SELECT matches.bug_id AS id, sum(matches.rank) AS score FROM \(matches)
-                WHERE \(conditions.sql) GROUP BY matches.bug_id ORDER BY score, matches.bug_id LIMIT ? OFFSET ?
-            ) AS hits JOIN bugs ON bugs.id = hits.id ORDER BY hits.score, hits.id
-            """
-        return (sql, conditions.arguments + [.integer(Int64(limit)), .integer(Int64(offset))])
     }
 
     public func comment(id: Int64, of bugID: Int64) async throws -> Comment? {

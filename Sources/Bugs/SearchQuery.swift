@@ -14,17 +14,12 @@ import ServiceKit
 /// other than white space, and more than 500 characters (what the OpenAPI
 /// document says, so that every query it allows is answered).
 public struct SearchQuery: Sendable, Hashable {
-    /// The query's terms, each an FTS5 expression of its own (a quoted
-    /// word, phrase or prefix); none when the query holds no word, and so
-    /// matches nothing.
-    public let terms: [String]
-
-    /// The FTS5 MATCH expression for a text holding every term; empty when
-    /// the query matches nothing.
-    public var expression: String { terms.joined(separator: " ") }
+    /// The FTS5 MATCH expression; empty when the query holds no word, and
+    /// so matches nothing.
+    public let expression: String
 
     /// Whether the query can match anything.
-    public var matchesNothing: Bool { terms.isEmpty }
+    public var matchesNothing: Bool { expression.isEmpty }
 
     public init(_ text: String) throws {
         guard text.unicodeScalars.count <= 500 else { throw Self.malformed("must be at most 500 characters") }
@@ -57,7 +52,7 @@ public struct SearchQuery: Sendable, Hashable {
                 if Self.hasWordCharacter(word) { terms.append("\"\(word)\"" + (isPrefix ? "*" : "")) }
             }
         }
-        self.terms = terms
+        self.expression = terms.joined(separator: " ")
     }
 
     /// A word or phrase without a letter or digit matches nothing, and FTS5
