@@ -268,6 +268,15 @@ public struct SQLiteBugRepository: BugRepository {
     /// comments'), ties in id order. The page is chosen from ids and ranks
     /// alone; only its rows are read in full.
     public func search(_ query: SearchQuery, filter: BugFilter, offset: Int, limit: Int) async throws -> (bugs: [Bug], more: Bool) {
+        let (sql, arguments) = Self.searchStatement(query, filter: filter, offset: offset, limit: limit + 1)
+        let rows = try await database.read { connection in
+            try connection.query(sql, arguments, Self.bug)
+        }
+        return (Array(rows.prefix(limit)), rows.count > limit)
+    }
+
+    /// The statement `search` runs, apart so that its query plan can be tested.
+    static func searchStatement(_ query: SearchQuery, filter: BugFilter, offset: Int, limit: Int) -> (String, [SQLiteValue]) {
         var conditions = SQLConditions("bug_search MATCH ?", .text(query.expression))
         Self.conditions(filter, into: &conditions)
         // The filters read the bugs' rows; without one, ranking needs none,
@@ -279,11 +288,7 @@ public struct SQLiteBugRepository: BugRepository {
                 WHERE \(conditions.sql) ORDER BY score, id LIMIT ? OFFSET ?
             ) AS hits JOIN bugs ON bugs.id = hits.id ORDER BY hits.score, hits.id
             """
-        let arguments = conditions.arguments + [.integer(Int64(limit) + 1), .integer(Int64(offset))]
-        let rows = try await database.read { connection in
-            try connection.query(sql, arguments, Self.bug)
-        }
-        return (Array(rows.prefix(limit)), rows.count > limit)
+        return (sql, conditions.arguments + [.integer(Int64(limit)), .integer(Int64(offset))])
     }
 
     public func comment(id: Int64, of bugID: Int64) async throws -> Comment? {

@@ -353,14 +353,16 @@ typealias Comment = Bugs.Comment
                 let text = try await plan("SELECT bugs.id FROM bugs WHERE bugs.id > 0 AND \(filter) ORDER BY bugs.id LIMIT 51")
                 #expect(text.contains(index) && !text.contains("SCAN bugs"), "\(filter): \(text)")
             }
-            let search = try await plan(
-                """
-                SELECT bugs.id FROM (SELECT bug_search.rowid AS id, bug_search.rank AS score FROM bug_search
-                JOIN bugs ON bugs.id = bug_search.rowid WHERE bug_search MATCH 'crash' AND bugs.status = 'open' ORDER BY score, id LIMIT 51)
-                AS hits JOIN bugs ON bugs.id = hits.id ORDER BY hits.score, hits.id
-                """)
-            #expect(search.contains("VIRTUAL TABLE INDEX"), "\(search)")
-            #expect(search.contains("SEARCH bugs USING INTEGER PRIMARY KEY"), "\(search)")
+            // The statement search runs, unfiltered and filtered.
+            for filter in [BugFilter(), BugFilter(status: .open, labels: ["ui"])] {
+                let (sql, arguments) = SQLiteBugRepository.searchStatement(
+                    try SearchQuery(#"crash "on save" sav*"#), filter: filter, offset: 0, limit: 51)
+                let search = try await fixture.database.read { connection in
+                    try connection.query("EXPLAIN QUERY PLAN " + sql, arguments) { try $0.text("detail") }.joined(separator: "\n")
+                }
+                #expect(search.contains("VIRTUAL TABLE INDEX") && !search.contains("SCAN bugs"), "\(search)")
+                #expect(search.contains("SEARCH bugs USING INTEGER PRIMARY KEY"), "\(search)")
+            }
         }
     }
 
