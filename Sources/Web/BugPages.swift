@@ -9,6 +9,8 @@ struct BugPages: Sendable {
     let pages: PageContext
     /// List rows, bugs' headers, comments and history entries, rendered once and shared.
     let fragments = Fragments()
+    /// Bugs' comments and history, by the bug's state.
+    let discussions = DiscussionCache()
     let options: SelectOptions
 
     init(pages: PageContext) {
@@ -175,19 +177,29 @@ struct BugPages: Sendable {
         }
         let (api, token, identity) = (pages.api, signedIn.token, context.outgoing)
         async let bugCall = api.call(.GET, .bugs, "/bugs/\(id)", token: token, identity: identity)
-        async let commentsCall = api.call(.GET, .bugs, "/bugs/\(id)/comments?limit=100", token: token, identity: identity)
-        async let eventsCall = api.call(.GET, .bugs, "/bugs/\(id)/events?limit=100", token: token, identity: identity)
         async let watchersCall = api.call(.GET, .bugs, "/bugs/\(id)/watchers", token: token, identity: identity)
         async let everyone = pages.people.everyone(token: token, identity: identity)
-        let (bugResponse, commentsResponse, eventsResponse, watchersResponse, directory) = try await (
-            bugCall, commentsCall, eventsCall, watchersCall, everyone
-        )
+        let (bugResponse, watchersResponse, directory) = try await (bugCall, watchersCall, everyone)
         if bugResponse.status == 401 { return pages.toSignIn(from: request) }
         guard bugResponse.isSuccess else {
             return pages.message(
                 "No such bug", "There is no bug #\(id).", status: .notFound, session: session, signedIn: signedIn)
         }
         let bug = bugResponse.object
+        // The comments and history, asked for after the bug (so never older
+        // than it) unless kept for the bug's state.
+        let fetchLists = { @Sendable () async throws -> DiscussionCache.Lists in
+            async let comments = api.call(.GET, .bugs, "/bugs/\(id)/comments?limit=100", token: token, identity: identity)
+            async let events = api.call(.GET, .bugs, "/bugs/\(id)/events?limit=100", token: token, identity: identity)
+            return DiscussionCache.Lists(comments: try await comments, events: try await events)
+        }
+        let lists: DiscussionCache.Lists
+        if let state = DiscussionCache.State(id: id, bug: bug) {
+            lists = try await discussions.lists(for: state, fetch: fetchLists)
+        } else {
+            lists = try await fetchLists()
+        }
+        let (commentsResponse, eventsResponse) = (lists.comments, lists.events)
         let name = directory.name(ofID:)
 
         var values = pages.base("#\(id) \(bug["title"] as? String ?? "")", session: session, signedIn: signedIn)

@@ -219,6 +219,36 @@ import Testing
         }
     }
 
+    /// A bug's comments and history are kept by the bug's state: a change,
+    /// a comment or a watcher made after the page was shown is on the next one.
+    @Test func whatChangedSinceThePageWasShownIsOnTheNextOne() async throws {
+        try await WebSystem.run { client, _ in
+            let ann = try await Browser.signedUp("ann@example.com", name: "Ann", on: client)
+            let bob = try await Browser.signedUp("bob@example.com", name: "Bob", on: client)
+            let id = try await ann.fileBug([("title", "Crash on save"), ("assignee_id", "2")])
+            #expect(try await bob.get("/bugs/\(id)").text.contains("<strong>Ann</strong> filed the bug"))
+            let resolve = try await bob.post(
+                "/bugs/\(id)/edit",
+                [
+                    ("title", "Crash on save"), ("description", ""), ("labels", ""), ("assignee_id", "2"), ("version", "1"),
+                    ("status", "resolved"), ("priority", "normal"),
+                ])
+            #expect(resolve.status == .seeOther)
+            #expect(try await bob.get("/bugs/\(id)").text.contains("<span class=\"change\">status Open → Resolved</span>"))
+            _ = try await ann.post("/bugs/\(id)/comments", [("body", "Thanks, fixed here too.")])
+            let commented = try await bob.get("/bugs/\(id)").text
+            #expect(commented.contains("<div class=\"body\">Thanks, fixed here too.</div>"))
+            #expect(commented.contains("<strong>Ann</strong> commented"))
+            let watchers = { (page: String) in
+                (page.components(separatedBy: "<ul class=\"watchers\">").dropFirst().first ?? "").components(separatedBy: "</ul>")[0]
+            }
+            _ = try await bob.post("/bugs/\(id)/unwatch", [])
+            #expect(!watchers(try await ann.get("/bugs/\(id)").text).contains("Bob"))
+            _ = try await bob.post("/bugs/\(id)/watch", [])
+            #expect(watchers(try await ann.get("/bugs/\(id)").text).contains("Bob"))
+        }
+    }
+
     /// History entries are kept and shared, but a person renamed since is
     /// shown by their name now, as the actor and in what changed.
     @Test func theHistoryNamesPeopleAsTheyAreNamedNow() async throws {
