@@ -58,11 +58,11 @@ final class DiscussionCache: Sendable {
     func lists(for state: State, fetch: () async throws -> Lists) async throws -> Lists {
         if let lists = kept.withLock({ $0.lists[state] }) { return lists }
         let lists = try await fetch()
-        guard lists.comments.isSuccess, lists.events.isSuccess else { return lists }
         let size = lists.comments.body.count + lists.events.body.count
+        guard lists.comments.isSuccess, lists.events.isSuccess, size <= capacityBytes else { return lists }
         kept.withLock { kept in
+            guard kept.lists[state] == nil else { return }
             if kept.bytes + size > capacityBytes { kept = Kept() }
-            guard size <= capacityBytes, kept.lists[state] == nil else { return }
             kept.lists[state] = lists
             kept.bytes += size
         }

@@ -54,10 +54,13 @@ import Testing
         _ = try await cache.lists(for: state(comments: 1), fetch: fetch.callAsFunction)
         _ = try await cache.lists(for: state(), fetch: fetch.callAsFunction)
         #expect(fetch.count == 3)
-        // Lists larger than the whole cache are shown and not kept.
+        // Lists larger than the whole cache are shown and not kept, and
+        // leave what is kept alone.
         let huge = CountingFetch(size: 60)
         for _ in 0..<2 { _ = try await cache.lists(for: state(id: 9), fetch: huge.callAsFunction) }
         #expect(huge.count == 2)
+        _ = try await cache.lists(for: state(), fetch: fetch.callAsFunction)
+        #expect(fetch.count == 3)
     }
 
     @Test func aBugWithoutItsStateIsNotKept() {
