@@ -1,3 +1,5 @@
+import Bugs
+import ServiceKit
 import Synchronization
 import Testing
 
@@ -61,6 +63,18 @@ import Testing
         #expect(huge.count == 2)
         _ = try await cache.lists(for: state(), fetch: fetch.callAsFunction)
         #expect(fetch.count == 3)
+    }
+
+    /// A bug as the bugs service writes it has a state; without one, the
+    /// lists would be asked for on every page and nothing would say so.
+    @Test func aBugAsTheBugsServiceAnswersHasItsState() throws {
+        let created = Timestamp(millisecondsSinceEpoch: 1_795_000_000_000)
+        let bug = Bug(
+            id: 7, title: "Crash", description: nil, status: .open, priority: .high, reporterID: 1, assigneeID: nil, commentCount: 2,
+            createdAt: created, updatedAt: created, version: 3)
+        let object = try #require(try JSONReader.value(try OrderedJSONEncoder().encode(bug)) as? [String: Any])
+        let state = try #require(DiscussionCache.State(id: 7, bug: object))
+        #expect(state.version == 3 && state.commentCount == 2 && state.createdAt == created.rfc3339)
     }
 
     @Test func aBugWithoutItsStateIsNotKept() {
