@@ -193,12 +193,7 @@ struct BugPages: Sendable {
             async let events = api.call(.GET, .bugs, "/bugs/\(id)/events?limit=100", token: token, identity: identity)
             return DiscussionCache.Lists(comments: try await comments, events: try await events)
         }
-        let lists: DiscussionCache.Lists
-        if let state = DiscussionCache.State(id: id, bug: bug) {
-            lists = try await discussions.lists(for: state, fetch: fetchLists)
-        } else {
-            lists = try await fetchLists()
-        }
+        let lists = try await discussions.lists(for: .of(bug), fetch: fetchLists)
         let (commentsResponse, eventsResponse) = (lists.comments, lists.events)
         let name = directory.name(ofID:)
 

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A bug's comments and history as the bugs API last answered them, kept
 /// by the bug's state, so that showing a bug again asks the API for the
 /// bug and its watchers only.
@@ -22,14 +20,11 @@ final class DiscussionCache: Sendable {
         let commentCount: Int64
 
         /// The state of `bug` (the bugs API's object); nil when it lacks a part.
-        init?(id: Int64, bug: [String: Any]) {
-            guard let createdAt = bug["created_at"] as? String, let version = Presentation.id(bug["version"]),
-                let commentCount = Presentation.id(bug["comment_count"])
+        static func of(_ bug: [String: Any]) -> State? {
+            guard let id = Presentation.id(bug["id"]), let createdAt = bug["created_at"] as? String,
+                let version = Presentation.id(bug["version"]), let commentCount = Presentation.id(bug["comment_count"])
             else { return nil }
-            self.id = id
-            self.createdAt = createdAt
-            self.version = version
-            self.commentCount = commentCount
+            return State(id: id, createdAt: createdAt, version: version, commentCount: commentCount)
         }
     }
 
@@ -39,32 +34,22 @@ final class DiscussionCache: Sendable {
         let events: APIResponse
     }
 
-    private struct Kept {
-        var lists: [State: Lists] = [:]
-        var bytes = 0
-    }
-
-    private let kept = Mutex(Kept())
-    private let capacityBytes: Int
+    private let kept: KeptValues<State, Lists>
 
     /// - Parameter capacityBytes: the answers' bodies kept, in all; when
     ///   that is full, all go (one fetch each brings them back).
     init(capacityBytes: Int = 32 << 20) {
-        self.capacityBytes = capacityBytes
+        self.kept = KeptValues(capacity: capacityBytes)
     }
 
     /// The lists of the bug in `state`: kept ones, else `fetch`'s, kept
-    /// when both are successes.
-    func lists(for state: State, fetch: () async throws -> Lists) async throws -> Lists {
-        if let lists = kept.withLock({ $0.lists[state] }) { return lists }
+    /// when both are successes. Without a state, `fetch`'s, not kept.
+    func lists(for state: State?, fetch: () async throws -> Lists) async throws -> Lists {
+        guard let state else { return try await fetch() }
+        if let lists = kept.value(for: state) { return lists }
         let lists = try await fetch()
-        let size = lists.comments.body.count + lists.events.body.count
-        guard lists.comments.isSuccess, lists.events.isSuccess, size <= capacityBytes else { return lists }
-        kept.withLock { kept in
-            guard kept.lists[state] == nil else { return }
-            if kept.bytes + size > capacityBytes { kept = Kept() }
-            kept.lists[state] = lists
-            kept.bytes += size
+        if lists.comments.isSuccess, lists.events.isSuccess {
+            kept.keep(lists, for: state, cost: lists.comments.body.count + lists.events.body.count)
         }
         return lists
     }

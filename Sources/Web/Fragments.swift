@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Parts of pages as HTML, each rendered once and shared: the bug list's
 /// rows, a bug's header, comments and history entries.
 ///
@@ -12,13 +10,12 @@ import Synchronization
 /// pages share it. The HTML is a template's own output, escaped by it, and
 /// goes into the page unescaped, joined with its kind (`{{{rows}}}`, `{{{comments}}}`).
 final class Fragments: Sendable {
-    private let kept = Mutex<[String: String]>([:])
-    private let capacity: Int
+    private let kept: KeptValues<String, String>
 
     /// - Parameter capacity: fragments kept; when full, all go (they are
     ///   cheap to make again).
     init(capacity: Int = 50_000) {
-        self.capacity = capacity
+        self.kept = KeptValues(capacity: capacity)
     }
 
     /// The fragment named by `key`'s parts (its kind first, then what it
@@ -26,12 +23,9 @@ final class Fragments: Sendable {
     func html(_ key: [String], render: () -> String) -> String {
         // A separator no value of the APIs holds, so two keys cannot run together.
         let key = key.joined(separator: "\u{1}")
-        if let html = kept.withLock({ $0[key] }) { return html }
+        if let html = kept.value(for: key) { return html }
         let html = render()
-        kept.withLock { kept in
-            if kept.count >= capacity { kept.removeAll(keepingCapacity: true) }
-            kept[key] = html
-        }
+        kept.keep(html, for: key)
         return html
     }
 }

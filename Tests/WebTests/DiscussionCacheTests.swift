@@ -27,7 +27,7 @@ import Testing
     func state(id: Int64 = 7, created: String = "2026-11-27T10:00:00.000Z", version: Int = 1, comments: Int = 0)
         -> DiscussionCache.State
     {
-        DiscussionCache.State(id: id, bug: ["created_at": created, "version": version, "comment_count": comments])!
+        DiscussionCache.State.of(["id": Int(id), "created_at": created, "version": version, "comment_count": comments])!
     }
 
     @Test func theListsAreAskedForOncePerStateOfTheBug() async throws {
@@ -73,12 +73,12 @@ import Testing
             id: 7, title: "Crash", description: nil, status: .open, priority: .high, reporterID: 1, assigneeID: nil, commentCount: 2,
             createdAt: created, updatedAt: created, version: 3)
         let object = try #require(try JSONReader.value(try OrderedJSONEncoder().encode(bug)) as? [String: Any])
-        let state = try #require(DiscussionCache.State(id: 7, bug: object))
+        let state = try #require(DiscussionCache.State.of(object))
         #expect(state.version == 3 && state.commentCount == 2 && state.createdAt == created.rfc3339)
     }
 
     @Test func aBugWithoutItsStateIsNotKept() {
-        #expect(DiscussionCache.State(id: 7, bug: ["version": 1, "comment_count": 0]) == nil)
-        #expect(DiscussionCache.State(id: 7, bug: ["created_at": "x", "comment_count": 0]) == nil)
+        #expect(DiscussionCache.State.of(["id": 7, "version": 1, "comment_count": 0]) == nil)
+        #expect(DiscussionCache.State.of(["id": 7, "created_at": "x", "comment_count": 0]) == nil)
     }
 }
