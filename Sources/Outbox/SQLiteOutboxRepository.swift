@@ -64,11 +64,25 @@ public struct SQLiteOutboxRepository: OutboxRepository {
         }
     }
 
+    /// Deletes relayed rows `batchSize` at a time, each batch a write of
+    /// its own: ten minutes of a busy service's rows in one statement would
+    /// hold the writer, and every request queued behind it, for seconds.
     @discardableResult
     public func prune(relayedBefore time: Timestamp) async throws -> Int {
-        try await database.write("prune outbox") { connection in
-            try connection.execute("DELETE FROM outbox WHERE relayed_at < ?", [time.sqliteValue])
-            return connection.changes
+        try await prune(relayedBefore: time, batchSize: 500)
+    }
+
+    func prune(relayedBefore time: Timestamp, batchSize: Int) async throws -> Int {
+        var deleted = 0
+        while true {
+            let batch = try await database.write("prune outbox") { connection in
+                try connection.execute(
+                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE relayed_at < ? ORDER BY relayed_at LIMIT ?)",
+                    [time.sqliteValue, .integer(Int64(batchSize))])
+                return connection.changes
+            }
+            deleted += batch
+            if batch < batchSize { return deleted }
         }
     }
 

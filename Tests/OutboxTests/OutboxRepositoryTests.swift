@@ -80,6 +80,21 @@ import W3CTraceContext
         }
     }
 
+    /// Pruning deletes in batches until a batch comes up short: every old
+    /// row goes, whether or not their number is a multiple of the batch.
+    @Test(arguments: [2, 3, 7])
+    func pruneDeletesBatchAfterBatch(batchSize: Int) async throws {
+        try await withMigratedDatabase(Outbox.migrations) { database in
+            let outbox = SQLiteOutboxRepository(database: database)
+            try await append((1...8).map(draft), to: outbox, in: database)
+            #expect(try await outbox.acknowledge(upTo: 6, at: Timestamp.now().adding(.seconds(-10 * 86_400))) == 6)
+            #expect(try await outbox.acknowledge(upTo: 7, at: .now()) == 1)
+            let deleted = try await outbox.prune(relayedBefore: Timestamp.now().adding(.seconds(-86_400)), batchSize: batchSize)
+            #expect(deleted == 6)
+            #expect(try await outbox.messages(after: 0, limit: 10).map(\.id) == [7, 8])
+        }
+    }
+
     @Test func theSignalWakesAWaiterWhenARowCommits() async throws {
         try await withMigratedDatabase(Outbox.migrations) { database in
             let outbox = SQLiteOutboxRepository(database: database)
