@@ -78,7 +78,20 @@ public final class Database: Sendable {
         try await SQLiteThread.start(
             name: "sqlite-writer",
             exits: threads,
-            open: { [path] in try Connection(path: path, options: writerOptions) },
+            open: { [path] in
+                let connection = try Connection(path: path, options: writerOptions)
+                // Each job of a group commit runs in a savepoint, whose
+                // journal holds every page the job changes. SQLite spills
+                // that journal to a temporary file past 64 KiB, and once it
+                // has, it keeps writing to the file for the rest of the
+                // transaction. A comment changes about 20 pages, so every
+                // group wrote its pages there as well as to the WAL: twice
+                // the writes. In memory, a journal costs what its job
+                // changes; no job changes more than a few hundred pages
+                // (prunes delete in batches for that reason too).
+                try connection.execute("PRAGMA temp_store = MEMORY")
+                return connection
+            },
             serve: { connection in
                 checkpointer?.hook(connection)
                 Self.serveWrites(writes, on: connection, batchLimit: batchLimit)
