@@ -523,4 +523,50 @@ typealias Comment = Bugs.Comment
             #expect(integrity == "ok")
         }
     }
+
+    /// Migration 0012 builds the search index again without prefix
+    /// indexes: what was found is still found, prefixes too, its settings
+    /// are kept, and the triggers keep the new index in step.
+    @Test func theSearchIndexIsRebuiltWithoutPrefixIndexes() async throws {
+        let all = MigrationCatalog.migrations(in: "bugs")
+        let before = Array(all.prefix { $0.version <= 11 })
+        #expect(before.count == 11 && all.count > 11)
+        try await withMigratedDatabase(before) { database in
+            let repository = SQLiteBugRepository(database: database, outbox: SQLiteOutboxRepository(database: database))
+            for title in ["Crash on save", "Typo in menu", "Slow startup"] {
+                _ = try await repository.create(
+                    try NewBug(title: title, description: "seen on Tuesday", priority: nil, reporterID: 1, assigneeID: nil),
+                    actor: 1, idempotency: nil
+                ) { _ in [] }
+            }
+            for text in ["the disk was full", "café crème spilled"] {
+                _ = try await repository.addComment(try CommentBody(text), to: 1, author: 2, idempotency: nil) { _, _, _ in [] }
+            }
+            _ = try await database.migrate(with: try Migrator(service: "bugs", migrations: all))
+            let table = try await database.read {
+                try $0.queryFirst("SELECT sql FROM sqlite_schema WHERE name = 'bug_search'") { $0.text(0) }
+            }
+            #expect(table?.contains("prefix") == false)
+            let settings = try await database.read {
+                try $0.query("SELECT k, v FROM bug_search_config WHERE k IN ('automerge', 'rank') ORDER BY k") {
+                    "\($0.text(0))=\($0.text(1))"
+                }
+            }
+            #expect(settings == ["automerge=0", "rank=bm25(8.0, 2.0, 1.0)"])
+            func found(_ text: String) async throws -> [Int64] {
+                try await repository.search(try SearchQuery(text), filter: BugFilter(), offset: 0, limit: 10).bugs.map(\.id)
+            }
+            #expect(try await found("disk") == [1])
+            #expect(try await found("cafe") == [1])
+            #expect(try await found("typo") == [2])
+            #expect(try await found("st*") == [3])
+            #expect(try await found("tuesday").sorted() == [1, 2, 3])
+            // A title word ranks above the same word in comments only.
+            _ = try await repository.addComment(try CommentBody("slow as well"), to: 2, author: 2, idempotency: nil) { _, _, _ in [] }
+            #expect(try await found("slow") == [3, 2])
+            try await database.write { connection in
+                try connection.execute("INSERT INTO bug_search (bug_search) VALUES ('integrity-check')")
+            }
+        }
+    }
 }
