@@ -40,6 +40,22 @@ import Testing
         }
     }
 
+    /// The writer keeps its journals in memory; a migration, which may
+    /// rewrite a whole table, journals to a file, and the writer's setting
+    /// is back afterwards. (`temp_store`: 1 is FILE, 2 is MEMORY.)
+    @Test func migrationsJournalToAFileAndTheWriterKeepsItsMemory() async throws {
+        try await withEmptyDatabase { database in
+            let observe = Migration(
+                service: "demo", version: 1, name: "observe_temp_store",
+                sql: "CREATE TABLE observed AS SELECT temp_store FROM pragma_temp_store;")
+            try await database.migrate(with: Migrator(service: "demo", migrations: [observe]))
+            let during = try await database.read { try $0.queryFirst("SELECT temp_store FROM observed") { $0.int(0) } }
+            #expect(during == 1)
+            let after = try await database.write { try $0.queryFirst("PRAGMA temp_store") { $0.int(0) } }
+            #expect(after == 2)
+        }
+    }
+
     @Test func checksumIsSHA256OfTheFile() {
         // sha256("") is well known; a change of one byte changes it.
         #expect(
