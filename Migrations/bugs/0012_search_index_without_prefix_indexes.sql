@@ -5,7 +5,8 @@
 -- put back three entries per word: 40% of a comment's index update. A
 -- prefix search (`cr*`) now gathers the words that start so from the one
 -- index: a quarter to a half slower, on a kind of query that ranks
--- thousands of matches anyway (README, "Search without prefix indexes").
+-- thousands of matches anyway (README, Performance, "Fewer writes per
+-- comment").
 --
 -- The triggers of 0008 name the table and are compiled when they fire, so
 -- they keep it in step as they did.

@@ -88,7 +88,8 @@ public final class Database: Sendable {
                 // group wrote its pages there as well as to the WAL: twice
                 // the writes. In memory, a journal costs what its job
                 // changes; no job changes more than a few hundred pages
-                // (prunes delete in batches for that reason too).
+                // (prunes delete in batches for that reason too), and
+                // migrations, which may, journal to a file (`Migrator`).
                 try connection.execute("PRAGMA temp_store = MEMORY")
                 return connection
             },
