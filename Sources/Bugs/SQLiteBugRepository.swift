@@ -368,18 +368,11 @@ public struct SQLiteIdempotencyStore: IdempotencyStore {
         }
     }
 
-    /// In batches of 500, each its own short write.
+    /// In batches of 500, each its own short write (`Database.deleteInBatches`).
     public func prune(before time: Timestamp) async throws -> Int {
-        var total = 0
-        while true {
-            let pruned = try await database.write("prune idempotency keys") { connection in
-                try connection.execute(
-                    "DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys WHERE created_at < ? LIMIT 500)",
-                    [time.sqliteValue])
-                return connection.changes
-            }
-            total += pruned
-            if pruned < 500 { return total }
-        }
+        try await database.deleteInBatches(
+            "prune idempotency keys",
+            "DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
+            [time.sqliteValue])
     }
 }

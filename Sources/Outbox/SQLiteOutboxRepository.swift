@@ -64,26 +64,16 @@ public struct SQLiteOutboxRepository: OutboxRepository {
         }
     }
 
-    /// Deletes relayed rows `batchSize` at a time, each batch a write of
-    /// its own: ten minutes of a busy service's rows in one statement would
-    /// hold the writer, and every request queued behind it, for seconds.
+    /// Deletes relayed rows 500 at a time (`Database.deleteInBatches`).
     @discardableResult
     public func prune(relayedBefore time: Timestamp) async throws -> Int {
         try await prune(relayedBefore: time, batchSize: 500)
     }
 
     func prune(relayedBefore time: Timestamp, batchSize: Int) async throws -> Int {
-        var deleted = 0
-        while true {
-            let batch = try await database.write("prune outbox") { connection in
-                try connection.execute(
-                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE relayed_at < ? ORDER BY relayed_at LIMIT ?)",
-                    [time.sqliteValue, .integer(Int64(batchSize))])
-                return connection.changes
-            }
-            deleted += batch
-            if batch < batchSize { return deleted }
-        }
+        try await database.deleteInBatches(
+            "prune outbox", "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE relayed_at < ? ORDER BY relayed_at LIMIT ?)",
+            [time.sqliteValue], batchSize: batchSize)
     }
 
     public func pendingCount() async throws -> Int {

@@ -80,16 +80,11 @@ public final class Database: Sendable {
             exits: threads,
             open: { [path] in
                 let connection = try Connection(path: path, options: writerOptions)
-                // Each job of a group commit runs in a savepoint, whose
-                // journal holds every page the job changes. SQLite spills
-                // that journal to a temporary file past 64 KiB, and once it
-                // has, it keeps writing to the file for the rest of the
-                // transaction. A comment changes about 20 pages, so every
-                // group wrote its pages there as well as to the WAL: twice
-                // the writes. In memory, a journal costs what its job
-                // changes; no job changes more than a few hundred pages
-                // (prunes delete in batches for that reason too), and
-                // migrations, which may, journal to a file (`Migrator`).
+                // A group commit's savepoints journal every page their job
+                // changes. Past 64 KiB SQLite spilled that journal to a file
+                // for the rest of the transaction, doubling a comment's
+                // writes. Jobs change at most a few hundred pages (prunes go
+                // in batches); migrations journal to a file (`Migrator`).
                 try connection.execute("PRAGMA temp_store = MEMORY")
                 return connection
             },

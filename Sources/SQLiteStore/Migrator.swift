@@ -170,8 +170,8 @@ public struct Migrator: Sendable {
     /// page it changes: 170 MiB in memory for the search index of 100,000
     /// bugs (migration 0012), 20 MiB with the journal in a file.
     private func withJournalsOnDisk<T>(on connection: Connection, _ body: () throws -> T) throws -> T {
-        let setting = try connection.queryFirst("PRAGMA temp_store") { $0.int(0) } ?? 0
-        guard setting == 2 else { return try body() }
+        let memory = 2  // `PRAGMA temp_store`'s number for MEMORY
+        guard try connection.queryFirst("PRAGMA temp_store", [], { $0.int(0) }) == memory else { return try body() }
         try connection.execute("PRAGMA temp_store = FILE")
         defer { try? connection.execute("PRAGMA temp_store = MEMORY") }
         return try body()
