@@ -39,7 +39,8 @@ enum ServiceAssembly {
                 var database: Database?
                 if let migrator = try launch.definition.migrator(), let path = launch.databasePath {
                     let opened = try await ServiceDatabases.open(
-                        launch.definition.name, migrator: migrator, path: path, synchronous: launch.synchronous, migrate: launch.migrate
+                        launch.definition.name, migrator: migrator, path: path, synchronous: launch.synchronous,
+                        readers: launch.definition.databaseReaders, migrate: launch.migrate
                     )
                     databases.append(opened)
                     database = opened

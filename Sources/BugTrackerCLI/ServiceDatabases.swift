@@ -6,19 +6,23 @@ import ServiceKit
 enum ServiceDatabases {
     /// Opens `path` for the service named `service`. With `migrate`, pending
     /// migrations are applied (dev mode); without, a schema that is behind or
-    /// ahead makes the service refuse to start, saying what to do.
+    /// ahead makes the service refuse to start, saying what to do. `readers`
+    /// nil is `DatabaseConfiguration`'s default.
     static func open(
         _ service: String,
         migrator: Migrator,
         path: String,
         synchronous: Synchronous,
+        readers: Int? = nil,
         migrate: Bool
     ) async throws -> Database {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if migrate { try DataDirectory.create(directory) }
         let database: Database
         do {
-            database = try await Database.open(path: path, configuration: DatabaseConfiguration(synchronous: synchronous, create: migrate))
+            let configuration = DatabaseConfiguration(
+                synchronous: synchronous, readers: readers ?? DatabaseConfiguration.defaultReaders, create: migrate)
+            database = try await Database.open(path: path, configuration: configuration)
         } catch ResultCode.cantOpen where !migrate && !FileManager.default.fileExists(atPath: path) {
             throw CommandFailure("\(path) does not exist; run `bugtracker-migrate up` to create the \(service) database")
         } catch {

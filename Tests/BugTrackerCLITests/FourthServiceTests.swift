@@ -11,8 +11,9 @@ import Testing
 @testable import BugTrackerCLI
 
 /// A service defined here and nowhere else runs through the same command
-/// line, assembly and migration runner as the real ones, with a database and
-/// an outbox of its own: what adding a service takes is its definition.
+/// line, assembly and migration runner as the real ones, with a database
+/// (and the reader threads it asks for) and an outbox of its own: what adding
+/// a service takes is its definition.
 @Suite struct FourthServiceTests {
     struct Widget: ResponseEncodable {
         let id: Int64
@@ -36,11 +37,13 @@ import Testing
         listeners: [.init(defaultPort: 8899)],
         migrations: migrations,
         hasOutbox: true,
+        databaseReaders: 3,
         options: [Outbox.retentionOption],
         build: { setup in
             let database = try setup.requireDatabase()
             let outbox = SQLiteOutboxRepository(database: database)
             let api = RouteCollection(context: ServiceRequestContext.self)
+                .get("/readers") { _, _ in "\(database.configuration.readers)" }
                 .post("/widgets") { request, context -> EditedResponse<Widget> in
                     let name = try await request.decode(as: NewWidget.self, context: context).name
                     let widget = try await outbox.write { connection, mails in
@@ -107,6 +110,8 @@ import Testing
             #expect(status == 201 && body == #"{"id":1,"name":"sprocket"}"#)
             let (feedStatus, feed) = try await call(.GET, base + "/internal/outbox?after=0", token: testInternalToken)
             #expect(feedStatus == 200 && feed.contains(#""subject":"sprocket""#))
+            // The reader threads it asked for, not the default.
+            #expect(try await call(.GET, base + "/readers") == (200, "3"))
             server.cancel()
             #expect(await server.value == 0)
         }

@@ -37,6 +37,10 @@ public struct ServiceDefinition: Sendable {
     public var migrations: [Migration]?
     /// Whether it keeps an outbox, which the notificator relays.
     public var hasOutbox: Bool
+    /// Reader threads for its database; nil for `DatabaseConfiguration`'s
+    /// default, half the processors. A service whose reads are long (full-text
+    /// search) asks for more.
+    public var databaseReaders: Int?
     /// Its own options, besides those every service takes.
     public var options: [CommandOption]
     /// Builds what runs: its servers and their helpers. The database (when
@@ -57,6 +61,7 @@ public struct ServiceDefinition: Sendable {
         listeners: [Listener],
         migrations: [Migration]?,
         hasOutbox: Bool = false,
+        databaseReaders: Int? = nil,
         options: [CommandOption] = [],
         adminCommands: [AdminCommand] = [],
         isFrontDoor: Bool = false,
@@ -68,6 +73,7 @@ public struct ServiceDefinition: Sendable {
         self.listeners = listeners
         self.migrations = migrations
         self.hasOutbox = hasOutbox
+        self.databaseReaders = databaseReaders
         self.options = options
         self.adminCommands = adminCommands
         self.devNotes = devNotes
