@@ -65,8 +65,10 @@ public protocol BugRepository: Sendable {
     /// Up to `limit` events of bug `bugID` after event `id`, oldest first.
     func events(of bugID: Int64, after id: Int64, limit: Int) async throws -> Page<BugEvent>
 
-    /// Who watches bug `bugID`, in ascending id.
-    func watchers(of bugID: Int64) async throws -> [Int64]
+    /// Who watches bug `bugID`, in ascending id; nil when there is no such
+    /// bug. One read answers both, so a handler that needs the bug to exist
+    /// and its watchers asks once.
+    func watchers(of bugID: Int64) async throws -> [Int64]?
     /// `userID` starts (or stops) watching bug `bugID`; watching already
     /// (or not at all) is fine. Throws `.notFound` for an unknown bug.
     func setWatching(_ watching: Bool, user userID: Int64, bug bugID: Int64) async throws

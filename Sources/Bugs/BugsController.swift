@@ -228,7 +228,7 @@ struct BugsController<Repository: BugRepository>: Sendable {
             if let assignee = preview.assigneeID, assignee != current.assigneeID {
                 _ = try await directory.existing(assignee, field: "assignee_id", context: context)
             }
-            let watchers = preview.status != current.status ? try await repository.watchers(of: current.id) : []
+            let watchers = preview.status != current.status ? try await repository.watchers(of: current.id) ?? [] : []
             let people = try await directory.people(
                 BugMails.peopleNeeded(before: current, after: preview, watchers: watchers), context: context)
             do {
@@ -288,10 +288,19 @@ struct BugsController<Repository: BugRepository>: Sendable {
 extension BugRepository {
     /// The bug the route's `:id` names, or 404 `bug_not_found`.
     func existing(_ context: ServiceRequestContext) async throws -> Bug {
-        guard let id = PathID.parse("id", in: context), let bug = try await get(id: id) else {
-            throw Problem.notFound("bug_not_found", "no bug with id \(context.parameters.get("id") ?? "")")
-        }
+        guard let id = PathID.parse("id", in: context), let bug = try await get(id: id) else { throw Self.noBug(context) }
         return bug
+    }
+
+    /// The watchers of the bug the route's `:id` names, with its id, in
+    /// one read; 404 `bug_not_found` when there is no such bug.
+    func existingWatchers(_ context: ServiceRequestContext) async throws -> (bugID: Int64, watchers: [Int64]) {
+        guard let id = PathID.parse("id", in: context), let watchers = try await watchers(of: id) else { throw Self.noBug(context) }
+        return (id, watchers)
+    }
+
+    private static func noBug(_ context: ServiceRequestContext) -> Problem {
+        Problem.notFound("bug_not_found", "no bug with id \(context.parameters.get("id") ?? "")")
     }
 }
 

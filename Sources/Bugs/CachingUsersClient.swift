@@ -29,9 +29,13 @@ public final class CachingUsersClient: UsersClient {
         self.capacity = max(1, capacity)
     }
 
+    public func knownUser(id: Int64) -> UserReference? {
+        live(id, now: ContinuousClock.now)
+    }
+
     public func user(id: Int64, identity: OutgoingRequestIdentity) async throws -> UserReference? {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[id] }), now - entry.storedAt < lifetime { return entry.user }
+        if let user = live(id, now: now) { return user }
         guard let found = try await base.user(id: id, identity: identity) else {
             _ = entries.withLock { $0.removeValue(forKey: id) }
             return nil
@@ -44,5 +48,10 @@ public final class CachingUsersClient: UsersClient {
             entries[id] = Entry(user: found, storedAt: now)
         }
         return found
+    }
+
+    private func live(_ id: Int64, now: ContinuousClock.Instant) -> UserReference? {
+        guard let entry = entries.withLock({ $0[id] }), now - entry.storedAt < lifetime else { return nil }
+        return entry.user
     }
 }

@@ -28,7 +28,9 @@ struct CommentsController<Repository: BugRepository>: Sendable {
 
     @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let caller = try context.caller()
-        let bug = try await repository.existing(context)
+        // The watchers (and the author, who joins them) are looked up
+        // before the write, to be mailed in it; the same read finds the bug.
+        let (bugID, watchers) = try await repository.existingWatchers(context)
         return try await idempotency.run(
             request, context: context, caller: caller,
             answer: { (comment: Comment) in
@@ -37,12 +39,9 @@ struct CommentsController<Repository: BugRepository>: Sendable {
             }
         ) { request, record in
             let body = try CommentBody(try await request.decode(as: CreateRequest.self, context: context).body)
-            // The watchers (and the author, who joins them) are looked up
-            // before the write, to be mailed in it.
-            let watchers = try await repository.watchers(of: bug.id)
             let people = try await directory.people(watchers + [caller.userID].compactMap { $0 }, context: context)
             do {
-                return try await repository.addComment(body, to: bug.id, author: caller.userID, idempotency: record) {
+                return try await repository.addComment(body, to: bugID, author: caller.userID, idempotency: record) {
                     bug, comment, watchers in
                     BugMails.commented(bug, comment: comment, actor: caller.userID, watchers: watchers, people: people)
                 }

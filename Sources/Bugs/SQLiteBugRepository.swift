@@ -321,8 +321,13 @@ public struct SQLiteBugRepository: BugRepository {
         return Page(fetched: rows, limit: limit, id: \.id)
     }
 
-    public func watchers(of bugID: Int64) async throws -> [Int64] {
-        try await database.read { connection in try Self.watchers(of: bugID, on: connection) }
+    public func watchers(of bugID: Int64) async throws -> [Int64]? {
+        try await database.read { connection in
+            guard try connection.queryFirst("SELECT 1 FROM bugs WHERE id = ?", [.integer(bugID)], { _ in true }) != nil else {
+                return nil
+            }
+            return try Self.watchers(of: bugID, on: connection)
+        }
     }
 
     /// One step of merging the search index's segments: about `pages`

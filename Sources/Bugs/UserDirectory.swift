@@ -21,11 +21,25 @@ struct UserDirectory: Sendable {
     /// The people `ids` to write to, by id; anyone the users service does
     /// not know (any more) is left out. 503 when it cannot answer.
     func people(_ ids: some Sequence<Int64>, context: ServiceRequestContext) async throws -> [Int64: UserReference] {
-        try await withThrowingTaskGroup(of: UserReference?.self) { group in
-            for id in Set(ids) { group.addTask { try await lookUp(id, field: "a watcher", context: context) } }
-            var found: [Int64: UserReference] = [:]
-            for try await user in group { if let user { found[user.id] = user } }
+        var found: [Int64: UserReference] = [:]
+        var unknown: [Int64] = []
+        for id in Set(ids) {
+            if let user = users.knownUser(id: id) { found[id] = user } else { unknown.append(id) }
+        }
+        // Those not known yet are asked for at once; a task each costs more
+        // than the rest of this when all are known, as they usually are.
+        switch unknown.count {
+        case 0:
             return found
+        case 1:
+            if let user = try await lookUp(unknown[0], field: "a watcher", context: context) { found[user.id] = user }
+            return found
+        default:
+            return try await withThrowingTaskGroup(of: UserReference?.self) { group in
+                for id in unknown { group.addTask { try await lookUp(id, field: "a watcher", context: context) } }
+                for try await user in group { if let user { found[user.id] = user } }
+                return found
+            }
         }
     }
 

@@ -18,6 +18,15 @@ public protocol UsersClient: Sendable {
     /// The user with `id`; nil when the users service says there is none.
     /// Throws `UsersUnavailable` when it cannot answer.
     func user(id: Int64, identity: OutgoingRequestIdentity) async throws -> UserReference?
+    /// The user with `id` when it is known without asking anyone (a cache's
+    /// live entry); nil otherwise. Lets a caller skip starting a task per
+    /// person when every one of them is known.
+    func knownUser(id: Int64) -> UserReference?
+}
+
+extension UsersClient {
+    /// Nothing is known without asking.
+    public func knownUser(id: Int64) -> UserReference? { nil }
 }
 
 /// The users service could not answer: down, slow, or failing.

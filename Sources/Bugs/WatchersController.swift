@@ -21,8 +21,7 @@ struct WatchersController<Repository: BugRepository>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> Watchers {
-        let bug = try await repository.existing(context)
-        return Watchers(items: try await repository.watchers(of: bug.id))
+        Watchers(items: try await repository.existingWatchers(context).watchers)
     }
 
     @Sendable func watch(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {

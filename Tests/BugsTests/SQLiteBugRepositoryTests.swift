@@ -76,6 +76,8 @@ typealias Comment = Bugs.Comment
             #expect(try await fixture.bugs.watchers(of: bug.id) == [1, 2])
             let events = try await fixture.bugs.events(of: bug.id, after: 0, limit: 10).items
             #expect(events.map(\.kind) == [.created] && events[0].actorID == 1 && events[0].changes == nil)
+            // No bug: no watchers list at all, rather than an empty one.
+            #expect(try await fixture.bugs.watchers(of: bug.id + 1) == nil)
         }
     }
 
