@@ -81,10 +81,11 @@ public final class Database: Sendable {
             open: { [path] in
                 let connection = try Connection(path: path, options: writerOptions)
                 // A group commit's savepoints (when a batch runs again after
-                // a failed job) journal every page their job changes. Past 64 KiB SQLite spilled that journal to a file
-                // for the rest of the transaction, doubling a comment's
-                // writes. Jobs change at most a few hundred pages (prunes go
-                // in batches); migrations journal to a file (`Migrator`).
+                // a failed job) journal every page their job changes. Past
+                // 64 KiB SQLite spilled that journal to a file for the rest
+                // of the transaction, doubling a comment's writes. Jobs change
+                // at most a few hundred pages (prunes go in batches);
+                // migrations journal to a file (`Migrator`).
                 try connection.execute("PRAGMA temp_store = MEMORY")
                 return connection
             },

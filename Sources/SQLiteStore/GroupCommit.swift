@@ -14,8 +14,8 @@
 /// FTS5 writes out the index changes it holds in memory at each one. Without
 /// them the writer's CPU per users create went from 45 to 40 µs, per bugs
 /// create from 93 to 85 µs (README, Performance, "One read before a comment,
-/// and savepoints only after a failure"). Writes that fail are rare (a taken key, a stale version), and a
-/// batch with such failures runs at most twice.
+/// and savepoints only after a failure"). Writes that fail are rare (a taken
+/// key, a stale version), and a batch with such failures runs at most twice.
 enum GroupCommit {
     static func run(_ jobs: [any DatabaseJob], on connection: Connection) {
         var pending = jobs[...]
