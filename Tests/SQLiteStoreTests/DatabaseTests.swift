@@ -194,14 +194,16 @@ import Testing
 
     /// A batch in which no job fails runs without savepoints. FTS5 shows it:
     /// it writes out what it holds in memory at every savepoint, so with a
-    /// savepoint per job the batch's 20 documents made a segment each (6
-    /// left after FTS5's own merging), and without, one between them.
+    /// savepoint per job the batch's 20 documents made a segment each (21
+    /// with the held write's), and without, one between them. The bound
+    /// leaves room for a write that reached the queue late.
     @Test(.timeLimit(.minutes(1))) func aBatchWithoutFailuresWritesOneSearchIndexSegment() async throws {
         try await withEmptyDatabase(configuration: DatabaseConfiguration(synchronous: .normal)) { database in
             try await database.write { connection in
                 try connection.execute("CREATE VIRTUAL TABLE notes USING fts5(body)")
                 // No merging behind the test's back: each segment stays.
                 try connection.execute("INSERT INTO notes (notes, rank) VALUES ('automerge', 0)")
+                try connection.execute("INSERT INTO notes (notes, rank) VALUES ('crisismerge', 1000)")
             }
             func segments() async throws -> Int {
                 // A row for the averages, one for the structure, and one
@@ -226,7 +228,8 @@ import Testing
             }
             for write in writes { try await write.value }
             #expect(try await database.read { try $0.queryFirst("SELECT count(*) FROM notes") { $0.int(0) } } == 21)
-            #expect(try await segments() <= 2)
+            let segmentCount = try await segments()
+            #expect(segmentCount <= 5)
         }
     }
 
