@@ -26,20 +26,14 @@ struct UserDirectory: Sendable {
         for id in Set(ids) {
             if let user = users.knownUser(id: id) { found[id] = user } else { unknown.append(id) }
         }
-        // Those not known yet are asked for at once; a task each costs more
-        // than the rest of this when all are known, as they usually are.
-        switch unknown.count {
-        case 0:
+        // Only those not known yet are asked for, at once; a task each
+        // costs more than the rest of this when all are known, as they
+        // usually are.
+        guard !unknown.isEmpty else { return found }
+        return try await withThrowingTaskGroup(of: UserReference?.self) { group in
+            for id in unknown { group.addTask { try await lookUp(id, field: "a watcher", context: context) } }
+            for try await user in group { if let user { found[user.id] = user } }
             return found
-        case 1:
-            if let user = try await lookUp(unknown[0], field: "a watcher", context: context) { found[user.id] = user }
-            return found
-        default:
-            return try await withThrowingTaskGroup(of: UserReference?.self) { group in
-                for id in unknown { group.addTask { try await lookUp(id, field: "a watcher", context: context) } }
-                for try await user in group { if let user { found[user.id] = user } }
-                return found
-            }
         }
     }
 
