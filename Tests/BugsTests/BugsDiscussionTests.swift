@@ -305,6 +305,10 @@ import Testing
             // A cursor belongs to its query and filters.
             let other = try await people.bob.get("/bugs?q=crash&limit=2&cursor=\(first.cursor!)")
             #expect(try other.status == .badRequest && other.problemCode() == "invalid_parameter")
+            for filter in ["status=open", "priority=normal", "reporter_id=1", "assignee_id=2", "label=ui"] {
+                let filtered = try await people.bob.get("/bugs?q=renderer&limit=2&\(filter)&cursor=\(first.cursor!)")
+                #expect(try filtered.status == .badRequest && filtered.problemCode() == "invalid_parameter", "\(filter)")
+            }
             let idCursor = try await people.bob.get("/bugs?limit=1").object().string("next_cursor")!
             #expect(try await people.bob.get("/bugs?q=renderer&cursor=\(idCursor)").status == .badRequest)
             #expect(try await people.bob.get("/bugs?cursor=\(first.cursor!)").status == .badRequest)
