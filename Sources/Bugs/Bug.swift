@@ -2,7 +2,7 @@ public import Hummingbird
 public import ServiceKit
 
 /// A filed bug.
-public struct Bug: Sendable, Hashable, Codable, ResponseEncodable {
+public struct Bug: Sendable, Hashable, Codable, ResponseEncodable, JSONObjectWritable {
     public var id: Int64
     public var title: String
     public var description: String?
@@ -46,6 +46,23 @@ public struct Bug: Sendable, Hashable, Codable, ResponseEncodable {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case version
+    }
+
+    /// What the synthesized `encode(to:)` writes, without its containers
+    /// (a page of search results is twenty of these).
+    public func writeJSONMembers(to writer: inout JSONObjectWriter) {
+        writer.member("id", id)
+        writer.member("title", title)
+        writer.member("description", description)
+        writer.member("status", status.rawValue)
+        writer.member("priority", priority.rawValue)
+        writer.member("labels", labels)
+        writer.member("reporter_id", reporterID)
+        writer.member("assignee_id", assigneeID)
+        writer.member("comment_count", commentCount)
+        writer.member("created_at", createdAt)
+        writer.member("updated_at", updatedAt)
+        writer.member("version", version)
     }
 
     /// This bug with `changes` made at `time`, and what they changed; with

@@ -57,6 +57,29 @@ import Testing
         let when: Timestamp?
     }
 
+    /// Says which path wrote it.
+    struct SelfWriting: JSONObjectWritable, Sendable {
+        enum CodingKeys: String, CodingKey { case via }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode("containers", forKey: .via)
+        }
+        func writeJSONMembers(to writer: inout JSONObjectWriter) {
+            writer.member("via", "writer")
+            writer.member("missing", String?.none)
+            writer.member("id", Int64?.some(-12))
+            writer.member("tags", ["a\"b", ""])
+            writer.member("at", Timestamp(millisecondsSinceEpoch: 1_000))
+        }
+    }
+
+    @Test func aSelfWritingValueWritesItselfAtAnyDepth() throws {
+        let object = #"{"via":"writer","missing":null,"id":-12,"tags":["a\"b",""],"at":"1970-01-01T00:00:01.000Z"}"#
+        #expect(try text(SelfWriting()) == object)
+        #expect(try text([SelfWriting(), SelfWriting()]) == "[\(object),\(object)]")
+        #expect(try text(ListResponse(items: [SelfWriting()], nextCursor: nil)) == #"{"items":["# + object + #"],"next_cursor":null}"#)
+    }
+
     @Test func synthesizedEncodingWritesEveryKeyInOrder() throws {
         let empty = Synthesized(id: 1, title: "t", note: nil, count: nil, done: nil, when: nil)
         #expect(try text(empty) == #"{"id":1,"title":"t","note":null,"count":null,"done":null,"when":null}"#)
