@@ -34,36 +34,43 @@ public struct JSONObjectWriter {
         bytes.append(contentsOf: "null".utf8)
     }
 
+    /// `"key":"value"`, escaped as the encoder escapes strings.
     public mutating func member(_ key: StaticString, _ value: String) {
         self.key(key)
         JSONSink.appendString(value, to: &bytes)
     }
 
+    /// The string, or `null` when absent: the contract shows every key.
     public mutating func member(_ key: StaticString, _ value: String?) {
         self.key(key)
         if let value { JSONSink.appendString(value, to: &bytes) } else { null() }
     }
 
+    /// `"key":123`.
     public mutating func member(_ key: StaticString, _ value: Int64) {
         self.key(key)
         JSONSink.appendInteger(value, to: &bytes)
     }
 
+    /// The number, or `null` when absent.
     public mutating func member(_ key: StaticString, _ value: Int64?) {
         self.key(key)
         if let value { JSONSink.appendInteger(value, to: &bytes) } else { null() }
     }
 
+    /// `"key":123`.
     public mutating func member(_ key: StaticString, _ value: Int) {
         self.key(key)
         JSONSink.appendInteger(value, to: &bytes)
     }
 
+    /// The timestamp as RFC 3339 text, as `Timestamp` encodes itself.
     public mutating func member(_ key: StaticString, _ value: Timestamp) {
         self.key(key)
         JSONSink.appendString(value.rfc3339, to: &bytes)
     }
 
+    /// An array of strings.
     public mutating func member(_ key: StaticString, _ values: [String]) {
         self.key(key)
         bytes.append(UInt8(ascii: "["))
