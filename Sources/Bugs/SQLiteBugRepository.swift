@@ -169,9 +169,7 @@ public struct SQLiteBugRepository: BugRepository {
     public func setWatching(_ watching: Bool, user userID: Int64, bug bugID: Int64) async throws {
         let now = clock()
         try await database.write("set watching") { connection in
-            guard try connection.queryFirst("SELECT 1 FROM bugs WHERE id = ?", [.integer(bugID)], { _ in true }) != nil else {
-                throw BugRepositoryError.notFound(bugID)
-            }
+            guard try Self.bugExists(bugID, on: connection) else { throw BugRepositoryError.notFound(bugID) }
             if watching {
                 try Self.watch(bugID, user: userID, at: now, on: connection)
             } else {
@@ -204,6 +202,10 @@ public struct SQLiteBugRepository: BugRepository {
                 time.sqliteValue,
             ]
         )
+    }
+
+    private static func bugExists(_ bugID: Int64, on connection: Connection) throws -> Bool {
+        try connection.queryFirst("SELECT 1 FROM bugs WHERE id = ?", [.integer(bugID)]) { _ in true } ?? false
     }
 
     private static func watchers(of bugID: Int64, on connection: Connection) throws -> [Int64] {
@@ -323,10 +325,7 @@ public struct SQLiteBugRepository: BugRepository {
 
     public func watchers(of bugID: Int64) async throws -> [Int64]? {
         try await database.read { connection in
-            guard try connection.queryFirst("SELECT 1 FROM bugs WHERE id = ?", [.integer(bugID)], { _ in true }) != nil else {
-                return nil
-            }
-            return try Self.watchers(of: bugID, on: connection)
+            try Self.bugExists(bugID, on: connection) ? try Self.watchers(of: bugID, on: connection) : nil
         }
     }
 

@@ -19,14 +19,15 @@
 enum GroupCommit {
     static func run(_ jobs: [any DatabaseJob], on connection: Connection) {
         var pending = jobs[...]
-        // Jobs that threw, answered once a transaction has ended.
+        // Jobs that threw, answered once the transaction has ended, on
+        // every way out.
         var refused: [(job: any DatabaseJob, error: any Error)] = []
+        defer { for (job, error) in refused { job.fail(error) } }
         var isolated = false
         attempt: while !pending.isEmpty {
             do {
                 try connection.execute("BEGIN IMMEDIATE")
             } catch {
-                for (job, error) in refused { job.fail(error) }
                 for job in pending { job.fail(error) }
                 return
             }
@@ -63,22 +64,18 @@ enum GroupCommit {
             }
             guard !included.isEmpty else {
                 connection.rollback()
-                for (job, error) in refused { job.fail(error) }
                 return
             }
             do {
                 try connection.execute("COMMIT")
             } catch {
                 connection.rollback()
-                for (job, error) in refused { job.fail(error) }
                 for job in included { job.fail(error) }
                 return
             }
-            for (job, error) in refused { job.fail(error) }
             for job in included { job.succeed() }
             return
         }
-        for (job, error) in refused { job.fail(error) }
     }
 
     private static func rollBackSavepoint(on connection: Connection) -> Bool {
