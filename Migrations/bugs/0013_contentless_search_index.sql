@@ -21,10 +21,14 @@ CREATE VIRTUAL TABLE bug_search USING fts5(
 INSERT INTO bug_search (bug_search, rank) VALUES ('rank', 'bm25(8.0, 2.0, 1.0)');
 INSERT INTO bug_search (bug_search, rank) VALUES ('automerge', 0);
 
-INSERT INTO bug_search (rowid, title, description, comments)
+-- What the index holds for each bug, by that rule: `select * from
+-- bug_search_text where id = 7` shows the document bug 7 is found by.
+CREATE VIEW bug_search_text (id, title, description, comments) AS
 SELECT id, title, coalesce(description, ''),
        coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = bugs.id ORDER BY id)), '')
 FROM bugs;
+
+INSERT INTO bug_search (rowid, title, description, comments) SELECT * FROM bug_search_text;
 
 -- One segment, as a service at rest leaves it.
 INSERT INTO bug_search (bug_search) VALUES ('optimize');
@@ -36,9 +40,7 @@ DROP TRIGGER comments_search_insert;
 DROP TRIGGER comments_search_delete;
 
 CREATE TRIGGER bugs_search_insert AFTER INSERT ON bugs BEGIN
-    INSERT INTO bug_search (rowid, title, description, comments)
-    VALUES (new.id, new.title, coalesce(new.description, ''),
-            coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = new.id ORDER BY id)), ''));
+    INSERT INTO bug_search (rowid, title, description, comments) SELECT * FROM bug_search_text WHERE id = new.id;
 END;
 
 -- Only when the text (or the id) changed: a status change leaves the index alone.
@@ -47,18 +49,15 @@ WHEN new.id IS NOT old.id OR new.title IS NOT old.title OR new.description IS NO
     INSERT INTO bug_search (bug_search, rowid, title, description, comments)
     VALUES ('delete', old.id, old.title, coalesce(old.description, ''),
             coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = old.id ORDER BY id)), ''));
-    INSERT INTO bug_search (rowid, title, description, comments)
-    VALUES (new.id, new.title, coalesce(new.description, ''),
-            coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = new.id ORDER BY id)), ''));
+    INSERT INTO bug_search (rowid, title, description, comments) SELECT * FROM bug_search_text WHERE id = new.id;
 END;
 
--- Before the row goes, while its comments are still there to name the
--- text: a cascade deletes them after the row, and their trigger then finds
--- no bug and leaves the index alone.
+-- Before the row goes, while it and its comments are there to name the
+-- text: a cascade deletes the comments after the row, and their trigger
+-- then finds no bug and leaves the index alone.
 CREATE TRIGGER bugs_search_delete BEFORE DELETE ON bugs BEGIN
     INSERT INTO bug_search (bug_search, rowid, title, description, comments)
-    VALUES ('delete', old.id, old.title, coalesce(old.description, ''),
-            coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = old.id ORDER BY id)), ''));
+    SELECT 'delete', * FROM bug_search_text WHERE id = old.id;
 END;
 
 CREATE TRIGGER comments_search_insert AFTER INSERT ON comments BEGIN
@@ -67,10 +66,7 @@ CREATE TRIGGER comments_search_insert AFTER INSERT ON comments BEGIN
            coalesce((SELECT group_concat(body, char(10)) FROM (
                SELECT body FROM comments WHERE bug_id = new.bug_id AND id <> new.id ORDER BY id)), '')
     FROM bugs WHERE id = new.bug_id;
-    INSERT INTO bug_search (rowid, title, description, comments)
-    SELECT id, title, coalesce(description, ''),
-           coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = new.bug_id ORDER BY id)), '')
-    FROM bugs WHERE id = new.bug_id;
+    INSERT INTO bug_search (rowid, title, description, comments) SELECT * FROM bug_search_text WHERE id = new.bug_id;
 END;
 
 CREATE TRIGGER comments_search_delete AFTER DELETE ON comments BEGIN
@@ -79,10 +75,7 @@ CREATE TRIGGER comments_search_delete AFTER DELETE ON comments BEGIN
            coalesce((SELECT group_concat(body, char(10)) FROM (
                SELECT id, body FROM comments WHERE bug_id = old.bug_id UNION ALL SELECT old.id, old.body ORDER BY id)), '')
     FROM bugs WHERE id = old.bug_id;
-    INSERT INTO bug_search (rowid, title, description, comments)
-    SELECT id, title, coalesce(description, ''),
-           coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = old.bug_id ORDER BY id)), '')
-    FROM bugs WHERE id = old.bug_id;
+    INSERT INTO bug_search (rowid, title, description, comments) SELECT * FROM bug_search_text WHERE id = old.bug_id;
 END;
 
 -- A comment edited or moved in the shell: the old bug's document as it was
@@ -95,17 +88,12 @@ CREATE TRIGGER comments_search_update AFTER UPDATE OF id, bug_id, body ON commen
                SELECT id, body FROM comments WHERE bug_id = old.bug_id AND id <> new.id
                UNION ALL SELECT old.id, old.body ORDER BY id)), '')
     FROM bugs WHERE id = old.bug_id;
-    INSERT INTO bug_search (rowid, title, description, comments)
-    SELECT id, title, coalesce(description, ''),
-           coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = old.bug_id ORDER BY id)), '')
-    FROM bugs WHERE id = old.bug_id;
+    INSERT INTO bug_search (rowid, title, description, comments) SELECT * FROM bug_search_text WHERE id = old.bug_id;
     INSERT INTO bug_search (bug_search, rowid, title, description, comments)
     SELECT 'delete', id, title, coalesce(description, ''),
            coalesce((SELECT group_concat(body, char(10)) FROM (
                SELECT body FROM comments WHERE bug_id = new.bug_id AND id <> new.id ORDER BY id)), '')
     FROM bugs WHERE id = new.bug_id AND new.bug_id IS NOT old.bug_id;
     INSERT INTO bug_search (rowid, title, description, comments)
-    SELECT id, title, coalesce(description, ''),
-           coalesce((SELECT group_concat(body, char(10)) FROM (SELECT body FROM comments WHERE bug_id = new.bug_id ORDER BY id)), '')
-    FROM bugs WHERE id = new.bug_id AND new.bug_id IS NOT old.bug_id;
+    SELECT * FROM bug_search_text WHERE id = new.bug_id AND new.bug_id IS NOT old.bug_id;
 END;

@@ -97,7 +97,9 @@ extension SQLiteBugRepositoryTests {
             }
         }
     }
+}
 
+extension BugsMigrationForwardTests {
     /// Migration 0013 keeps what was found and drops the copy of the text.
     @Test func theSearchIndexIsRebuiltWithoutACopyOfTheText() async throws {
         let all = MigrationCatalog.migrations(in: "bugs")
@@ -105,15 +107,7 @@ extension SQLiteBugRepositoryTests {
         #expect(before.count == 12 && all.count > 12)
         try await withMigratedDatabase(before) { database in
             let repository = SQLiteBugRepository(database: database, outbox: SQLiteOutboxRepository(database: database))
-            for title in ["Crash on save", "Typo in menu", "Slow startup"] {
-                _ = try await repository.create(
-                    try NewBug(title: title, description: "seen on Tuesday", priority: nil, reporterID: 1, assigneeID: nil),
-                    actor: 1, idempotency: nil
-                ) { _ in [] }
-            }
-            for text in ["the disk was full", "café crème spilled"] {
-                _ = try await repository.addComment(try CommentBody(text), to: 1, author: 2, idempotency: nil) { _, _, _ in [] }
-            }
+            try await Self.fileThreeBugsWithComments(repository)
             func found(_ text: String) async throws -> [Int64] {
                 try await repository.search(try SearchQuery(text), filter: BugFilter(), offset: 0, limit: 10).bugs.map(\.id)
             }
@@ -131,7 +125,7 @@ extension SQLiteBugRepositoryTests {
             var after: [[Int64]] = []
             for query in queries { after.append(try await found(query)) }
             #expect(after == before)
-            let (index, fresh) = try await Self.searchIndexTokens(database)
+            let (index, fresh) = try await SQLiteBugRepositoryTests.searchIndexTokens(database)
             #expect(index == fresh)
             _ = try await repository.addComment(try CommentBody("slow as well"), to: 2, author: 2, idempotency: nil) { _, _, _ in [] }
             #expect(try await found("slow") == [3, 2])
