@@ -111,10 +111,10 @@ extension BugsMigrationForwardTests {
             func found(_ text: String) async throws -> [Int64] {
                 try await repository.search(try SearchQuery(text), filter: BugFilter(), offset: 0, limit: 10).bugs.map(\.id)
             }
-            let queries = ["disk", "cafe", "typo", "st*", "tuesday", "save OR slow"]
-            var before: [[Int64]] = []
-            for query in queries { before.append(try await found(query)) }
-            #expect(before[0] == [1] && before[4].count == 3)
+            let queries = ["disk", "cafe", "typo", "st*", "tuesday", "seen tuesday crème"]
+            var foundBefore: [[Int64]] = []
+            for query in queries { foundBefore.append(try await found(query)) }
+            #expect(foundBefore[0] == [1] && foundBefore[4].count == 3 && foundBefore[5] == [1])
 
             _ = try await database.migrate(with: try Migrator(service: "bugs", migrations: all))
             let tables = try await database.read {
@@ -122,9 +122,9 @@ extension BugsMigrationForwardTests {
             }
             #expect(!tables.contains("bug_search_content"))
             #expect(tables.contains("bug_search_data"))
-            var after: [[Int64]] = []
-            for query in queries { after.append(try await found(query)) }
-            #expect(after == before)
+            var foundAfter: [[Int64]] = []
+            for query in queries { foundAfter.append(try await found(query)) }
+            #expect(foundAfter == foundBefore)
             let (index, fresh) = try await SQLiteBugRepositoryTests.searchIndexTokens(database)
             #expect(index == fresh)
             _ = try await repository.addComment(try CommentBody("slow as well"), to: 2, author: 2, idempotency: nil) { _, _, _ in [] }
