@@ -102,12 +102,7 @@ extension SQLiteBugRepositoryTests {
 extension BugsMigrationForwardTests {
     /// Migration 0013 keeps what was found and drops the copy of the text.
     @Test func theSearchIndexIsRebuiltWithoutACopyOfTheText() async throws {
-        let all = MigrationCatalog.migrations(in: "bugs")
-        let before = Array(all.prefix { $0.version <= 12 })
-        #expect(before.count == 12 && all.count > 12)
-        try await withMigratedDatabase(before) { database in
-            let repository = SQLiteBugRepository(database: database, outbox: SQLiteOutboxRepository(database: database))
-            try await Self.fileThreeBugsWithComments(repository)
+        try await Self.withThreeBugsFiled(atMigration: 12) { database, repository, all in
             func found(_ text: String) async throws -> [Int64] {
                 try await repository.search(try SearchQuery(text), filter: BugFilter(), offset: 0, limit: 10).bugs.map(\.id)
             }

@@ -526,18 +526,29 @@ typealias Comment = Bugs.Comment
         }
     }
 
-    /// Files "Crash on save" (1, with two comments: "the disk was full",
-    /// "café crème spilled"), "Typo in menu" (2) and "Slow startup" (3),
-    /// each "seen on Tuesday", for the migration tests of the search index.
-    static func fileThreeBugsWithComments(_ repository: SQLiteBugRepository) async throws {
-        for title in ["Crash on save", "Typo in menu", "Slow startup"] {
-            _ = try await repository.create(
-                try NewBug(title: title, description: "seen on Tuesday", priority: nil, reporterID: 1, assigneeID: nil),
-                actor: 1, idempotency: nil
-            ) { _ in [] }
-        }
-        for text in ["the disk was full", "café crème spilled"] {
-            _ = try await repository.addComment(try CommentBody(text), to: 1, author: 2, idempotency: nil) { _, _, _ in [] }
+    /// Runs `body` on a database migrated up to `version` in which
+    /// "Crash on save" (1, with two comments: "the disk was full", "café
+    /// crème spilled"), "Typo in menu" (2) and "Slow startup" (3), each
+    /// "seen on Tuesday", are filed; `body` gets every migration, to apply
+    /// the rest. For the migration tests of the search index.
+    static func withThreeBugsFiled(
+        atMigration version: Int, _ body: (Database, SQLiteBugRepository, [Migration]) async throws -> Void
+    ) async throws {
+        let all = MigrationCatalog.migrations(in: "bugs")
+        let before = Array(all.prefix { $0.version <= version })
+        #expect(before.count == version && all.count > version)
+        try await withMigratedDatabase(before) { database in
+            let repository = SQLiteBugRepository(database: database, outbox: SQLiteOutboxRepository(database: database))
+            for title in ["Crash on save", "Typo in menu", "Slow startup"] {
+                _ = try await repository.create(
+                    try NewBug(title: title, description: "seen on Tuesday", priority: nil, reporterID: 1, assigneeID: nil),
+                    actor: 1, idempotency: nil
+                ) { _ in [] }
+            }
+            for text in ["the disk was full", "café crème spilled"] {
+                _ = try await repository.addComment(try CommentBody(text), to: 1, author: 2, idempotency: nil) { _, _, _ in [] }
+            }
+            try await body(database, repository, all)
         }
     }
 
@@ -545,12 +556,7 @@ typealias Comment = Bugs.Comment
     /// indexes: what was found is still found, prefixes too, its settings
     /// are kept, and the triggers keep the new index in step.
     @Test func theSearchIndexIsRebuiltWithoutPrefixIndexes() async throws {
-        let all = MigrationCatalog.migrations(in: "bugs")
-        let before = Array(all.prefix { $0.version <= 11 })
-        #expect(before.count == 11 && all.count > 11)
-        try await withMigratedDatabase(before) { database in
-            let repository = SQLiteBugRepository(database: database, outbox: SQLiteOutboxRepository(database: database))
-            try await Self.fileThreeBugsWithComments(repository)
+        try await Self.withThreeBugsFiled(atMigration: 11) { database, repository, all in
             _ = try await database.migrate(with: try Migrator(service: "bugs", migrations: all))
             let table = try await database.read {
                 try $0.queryFirst("SELECT sql FROM sqlite_schema WHERE name = 'bug_search'") { $0.text(0) }

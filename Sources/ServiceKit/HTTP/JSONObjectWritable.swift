@@ -34,25 +34,16 @@ public struct JSONObjectWriter {
         bytes.append(contentsOf: "null".utf8)
     }
 
-    /// `"key":"value"`, escaped as the encoder escapes strings.
-    public mutating func member(_ key: StaticString, _ value: String) {
-        self.key(key)
-        JSONSink.appendString(value, to: &bytes)
-    }
-
-    /// The string, or `null` when absent: the contract shows every key.
+    /// `"key":"value"`, escaped as the encoder escapes strings, or `null`
+    /// when absent: the contract shows every key. A `String` is passed as
+    /// an optional that is present.
     public mutating func member(_ key: StaticString, _ value: String?) {
         self.key(key)
         if let value { JSONSink.appendString(value, to: &bytes) } else { null() }
     }
 
-    /// `"key":123`.
-    public mutating func member(_ key: StaticString, _ value: Int64) {
-        self.key(key)
-        JSONSink.appendInteger(value, to: &bytes)
-    }
-
-    /// The number, or `null` when absent.
+    /// `"key":123`, or `null` when absent; an `Int64` is passed as an
+    /// optional that is present.
     public mutating func member(_ key: StaticString, _ value: Int64?) {
         self.key(key)
         if let value { JSONSink.appendInteger(value, to: &bytes) } else { null() }
@@ -60,14 +51,12 @@ public struct JSONObjectWriter {
 
     /// `"key":123`.
     public mutating func member(_ key: StaticString, _ value: Int) {
-        self.key(key)
-        JSONSink.appendInteger(value, to: &bytes)
+        member(key, Int64(value))
     }
 
     /// The timestamp as RFC 3339 text, as `Timestamp` encodes itself.
     public mutating func member(_ key: StaticString, _ value: Timestamp) {
-        self.key(key)
-        JSONSink.appendString(value.rfc3339, to: &bytes)
+        member(key, value.rfc3339)
     }
 
     /// An array of strings.
