@@ -22,12 +22,11 @@ public struct SQLiteBugRepository: BugRepository {
 
     // MARK: Rows
 
-    /// A bug's columns, its labels (comma-joined: a label holds no comma)
-    /// among them, for a query over `bugs`.
+    /// A bug's columns, its labels among them (`label_list`, kept from
+    /// `bug_labels` by migration 0014's triggers), for a query over `bugs`.
     private static let columns = """
         bugs.id, bugs.title, bugs.description, bugs.status, bugs.priority, bugs.reporter_id, bugs.assignee_id,
-        bugs.comment_count, bugs.created_at, bugs.updated_at, bugs.version,
-        (SELECT group_concat(label, ',') FROM (SELECT label FROM bug_labels WHERE bug_id = bugs.id ORDER BY label)) AS labels
+        bugs.comment_count, bugs.created_at, bugs.updated_at, bugs.version, bugs.label_list
         """
 
     private static func bug(_ row: Row) throws -> Bug {
@@ -41,13 +40,30 @@ public struct SQLiteBugRepository: BugRepository {
         let (commentCount, createdAt, updatedAt) = (
             try row.int("comment_count"), try row.timestamp("created_at"), try row.timestamp("updated_at")
         )
-        let version = try row.int("version")
+        let (version, labels) = (try row.int("version"), try labels(inList: try row.text("label_list")))
         return Bug(
-            id: id, title: title, description: description, status: status, priority: priority,
-            labels: try row.optionalText("labels").map { $0.split(separator: ",").map(String.init) } ?? [],
+            id: id, title: title, description: description, status: status, priority: priority, labels: labels,
             reporterID: reporterID, assigneeID: assigneeID, commentCount: commentCount, createdAt: createdAt,
             updatedAt: updatedAt, version: version
         )
+    }
+
+    /// The labels in `bugs.label_list`, the JSON array of a bug's labels
+    /// that migration 0014's triggers copy from `bug_labels`, in order. A
+    /// label is a-z 0-9 . _ - (the table's CHECK), so no string in the
+    /// array has an escape.
+    static func labels(inList list: String) throws -> [String] {
+        guard list.hasPrefix("["), list.hasSuffix("]") else {
+            throw SQLiteError(code: .mismatch, message: "a bug's label_list is not a JSON array")
+        }
+        let items = list.dropFirst().dropLast()
+        if items.isEmpty { return [] }
+        return try items.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            guard item.count > 2, item.hasPrefix("\""), item.hasSuffix("\"") else {
+                throw SQLiteError(code: .mismatch, message: "a bug's label_list holds something other than labels")
+            }
+            return String(item.dropFirst().dropLast())
+        }
     }
 
     private static func comment(_ row: Row) throws -> Comment {

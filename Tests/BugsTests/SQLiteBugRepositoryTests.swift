@@ -530,7 +530,9 @@ typealias Comment = Bugs.Comment
     /// "Crash on save" (1, with two comments: "the disk was full", "café
     /// crème spilled"), "Typo in menu" (2) and "Slow startup" (3), each
     /// "seen on Tuesday", are filed; `body` gets every migration, to apply
-    /// the rest. For the migration tests of the search index.
+    /// the rest, and a repository to use after that. The rows are written
+    /// in SQL, as the service wrote them at that version: today's
+    /// repository reads columns that older schemas lack.
     static func withThreeBugsFiled(
         atMigration version: Int, _ body: (Database, SQLiteBugRepository, [Migration]) async throws -> Void
     ) async throws {
@@ -538,18 +540,32 @@ typealias Comment = Bugs.Comment
         let before = Array(all.prefix { $0.version <= version })
         #expect(before.count == version && all.count > version)
         try await withMigratedDatabase(before) { database in
+            try await database.write { connection in
+                for title in ["Crash on save", "Typo in menu", "Slow startup"] {
+                    try connection.execute(
+                        """
+                        INSERT INTO bugs (title, description, status, priority, reporter_id, created_at, updated_at, version)
+                        VALUES (?, 'seen on Tuesday', 'open', 'normal', 1, '2026-11-28T00:00:00.000Z', '2026-11-28T00:00:00.000Z', 1)
+                        """, [.text(title)])
+                }
+                for text in ["the disk was full", "café crème spilled"] {
+                    try connection.execute(
+                        "INSERT INTO comments (bug_id, author_id, body, created_at) VALUES (1, 2, ?, '2026-11-28T00:00:01.000Z')",
+                        [.text(text)])
+                }
+            }
             let repository = SQLiteBugRepository(database: database, outbox: SQLiteOutboxRepository(database: database))
-            for title in ["Crash on save", "Typo in menu", "Slow startup"] {
-                _ = try await repository.create(
-                    try NewBug(title: title, description: "seen on Tuesday", priority: nil, reporterID: 1, assigneeID: nil),
-                    actor: 1, idempotency: nil
-                ) { _ in [] }
-            }
-            for text in ["the disk was full", "café crème spilled"] {
-                _ = try await repository.addComment(try CommentBody(text), to: 1, author: 2, idempotency: nil) { _, _, _ in [] }
-            }
             try await body(database, repository, all)
         }
+    }
+
+    /// The bugs the search index finds for `text`, best first, read from the
+    /// index alone: the repository reads columns that older schemas lack.
+    static func searchIndexFinds(_ text: String, in database: Database) async throws -> [Int64] {
+        let (sql, expression) = (
+            "SELECT rowid FROM bug_search WHERE bug_search MATCH ? ORDER BY rank, rowid LIMIT 10", try SearchQuery(text).expression
+        )
+        return try await database.read { connection in try connection.query(sql, [.text(expression)]) { $0.int64(0) } }
     }
 
     /// Migration 0012 builds the search index again without prefix

@@ -1,0 +1,49 @@
+-- Each bug's labels again on its own row, for reading. A page of search
+-- results read each bug's labels from bug_labels, a lookup per bug into a
+-- table whose pages seldom stay in a reader's cache: a third of the pages
+-- a search read from disk. bug_labels stays where labels live (the label
+-- filter uses its index, the API and the shell change them there);
+-- bugs.label_list is a copy, as comment_count is a count of comments.
+--
+-- The copy is a JSON array of the bug's labels in order, e.g.
+-- ["crash","storage"], or [] for none. The triggers below write it after
+-- every change to bug_labels, and refuse any other change to it.
+ALTER TABLE bugs ADD COLUMN label_list TEXT NOT NULL DEFAULT '[]';
+
+UPDATE bugs SET label_list = (
+    SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = bugs.id ORDER BY label)
+) WHERE id IN (SELECT bug_id FROM bug_labels);
+
+CREATE TRIGGER bug_labels_list_insert AFTER INSERT ON bug_labels BEGIN
+    UPDATE bugs SET label_list = (
+        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.bug_id ORDER BY label)
+    ) WHERE id = NEW.bug_id;
+END;
+
+CREATE TRIGGER bug_labels_list_delete AFTER DELETE ON bug_labels BEGIN
+    UPDATE bugs SET label_list = (
+        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = OLD.bug_id ORDER BY label)
+    ) WHERE id = OLD.bug_id;
+END;
+
+CREATE TRIGGER bug_labels_list_update AFTER UPDATE ON bug_labels BEGIN
+    UPDATE bugs SET label_list = (
+        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = OLD.bug_id ORDER BY label)
+    ) WHERE id = OLD.bug_id;
+    UPDATE bugs SET label_list = (
+        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.bug_id ORDER BY label)
+    ) WHERE id = NEW.bug_id;
+END;
+
+-- The copy is only ever what bug_labels holds: a hand edit of it would
+-- show labels that no filter finds.
+CREATE TRIGGER bugs_label_list_kept BEFORE UPDATE OF label_list ON bugs
+WHEN NEW.label_list IS NOT (
+    SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.id ORDER BY label)
+) BEGIN
+    SELECT RAISE(ABORT, 'bugs.label_list is a copy of bug_labels: change a bug''s labels there');
+END;
+
+CREATE TRIGGER bugs_label_list_new BEFORE INSERT ON bugs WHEN NEW.label_list IS NOT '[]' BEGIN
+    SELECT RAISE(ABORT, 'bugs.label_list is a copy of bug_labels: add a new bug''s labels there');
+END;
