@@ -101,7 +101,9 @@ extension SQLiteBugRepositoryTests {
         #expect(try SQLiteBugRepository.labels(inList: "[]") == [])
         #expect(try SQLiteBugRepository.labels(inList: #"["crash"]"#) == ["crash"])
         #expect(try SQLiteBugRepository.labels(inList: #"["crash","v1.2","a_b-c"]"#) == ["crash", "v1.2", "a_b-c"])
-        for malformed in ["", "[", "]", "crash", #"["crash",]"#, #"[crash]"#, #"[""]"#, #"["a" ,"b"]"#] {
+        for malformed in [
+            "", "[", "]", "crash", #"["crash",]"#, #"[crash]"#, #"[""]"#, #"["a" ,"b"]"#, #"["a"]]"#, #"["a""b"]"#, #"["a","#,
+        ] {
             #expect(throws: SQLiteError.self, "\(malformed)") { try SQLiteBugRepository.labels(inList: malformed) }
         }
     }
