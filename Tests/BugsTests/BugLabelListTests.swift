@@ -13,7 +13,7 @@ import Testing
 extension SQLiteBugRepositoryTests {
     /// Each bug's `label_list`, and what `bug_labels` says it should be, as
     /// "id list" lines in id order.
-    static func labelLists(_ database: Database) async throws -> (copied: [String], table: [String]) {
+    static func labelLists(_ database: Database) async throws -> (kept: [String], fresh: [String]) {
         try await database.read { connection in
             let copied = try connection.query("SELECT id, label_list FROM bugs ORDER BY id") { "\($0.int64(0)) \($0.text(1))" }
             let table = try connection.query(
@@ -29,9 +29,7 @@ extension SQLiteBugRepositoryTests {
     @Test func theLabelListFollowsTheLabelsTableThroughEveryKindOfEdit() async throws {
         try await withRepository { fixture in
             func expectInStep(_ step: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-                let (copied, table) = try await Self.labelLists(fixture.database)
-                #expect(!copied.isEmpty, sourceLocation: sourceLocation)
-                #expect(copied == table, "after \(step)", sourceLocation: sourceLocation)
+                Self.expectKept(try await Self.labelLists(fixture.database), after: step, sourceLocation: sourceLocation)
             }
             func labels(_ id: Int64) async throws -> [String]? { try await fixture.bugs.get(id: id)?.labels }
 

@@ -12,10 +12,19 @@ import Testing
 /// compare every token the index holds (term, bug, column, position) with
 /// an index built afresh from the bugs and comments tables.
 extension SQLiteBugRepositoryTests {
+    /// Expects what the triggers keep to equal the same built afresh from
+    /// the tables, `step` being the last edit, and not to be empty.
+    static func expectKept(
+        _ lists: (kept: [String], fresh: [String]), after step: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(!lists.fresh.isEmpty, sourceLocation: sourceLocation)
+        #expect(lists.kept == lists.fresh, "after \(step)", sourceLocation: sourceLocation)
+    }
+
     /// The tokens of `bug_search`, and those of a fresh FTS5 table over the
     /// tables' text as the triggers define it, each as "term bug column
     /// position", sorted.
-    static func searchIndexTokens(_ database: Database) async throws -> (index: [String], tables: [String]) {
+    static func searchIndexTokens(_ database: Database) async throws -> (kept: [String], fresh: [String]) {
         try await database.write { connection in
             try connection.execute(
                 "CREATE VIRTUAL TABLE temp.fresh_search USING fts5(title, description, comments, tokenize = 'unicode61 remove_diacritics 2')"
@@ -34,7 +43,7 @@ extension SQLiteBugRepositoryTests {
                     "\($0.text(0)) \($0.int64(1)) \($0.text(2)) \($0.int64(3))"
                 }
             }
-            let result = (index: try tokens("index_tokens"), tables: try tokens("fresh_tokens"))
+            let result = (kept: try tokens("index_tokens"), fresh: try tokens("fresh_tokens"))
             for table in ["index_tokens", "fresh_tokens", "fresh_search"] {
                 try connection.execute("DROP TABLE temp.\(table)")
             }
@@ -45,9 +54,7 @@ extension SQLiteBugRepositoryTests {
     @Test func theSearchIndexHoldsTheTablesTextThroughEveryKindOfEdit() async throws {
         try await withRepository { fixture in
             func expectInStep(_ step: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-                let (index, tables) = try await Self.searchIndexTokens(fixture.database)
-                #expect(!tables.isEmpty, sourceLocation: sourceLocation)
-                #expect(index == tables, "after \(step)", sourceLocation: sourceLocation)
+                Self.expectKept(try await Self.searchIndexTokens(fixture.database), after: step, sourceLocation: sourceLocation)
             }
             func ids(_ text: String) async throws -> [Int64] {
                 try await fixture.bugs.search(try SearchQuery(text), filter: BugFilter(), offset: 0, limit: 10).bugs.map(\.id).sorted()
