@@ -1,13 +1,15 @@
 -- Each bug's labels again on its own row, for reading. A page of search
 -- results read each bug's labels from bug_labels, a lookup per bug into a
 -- table whose pages seldom stay in a reader's cache: a third of the pages
--- a search read from disk. bug_labels stays where labels live (the label
--- filter uses its index, the API and the shell change them there);
+-- a search asked the kernel for. bug_labels stays where labels live (the
+-- label filter uses its index, the API and the shell change them there);
 -- bugs.label_list is a copy, as comment_count is a count of comments.
 --
 -- The copy is a JSON array of the bug's labels in order, e.g.
 -- ["crash","storage"], or [] for none. The triggers below write it after
--- every change to bug_labels, and refuse any other change to it.
+-- every change to bug_labels and every renumbering of a bug (the sqlite3
+-- shell runs with foreign keys off unless told otherwise), and refuse any
+-- other change to it.
 ALTER TABLE bugs ADD COLUMN label_list TEXT NOT NULL DEFAULT '[]';
 
 UPDATE bugs SET label_list = (
@@ -46,4 +48,19 @@ END;
 
 CREATE TRIGGER bugs_label_list_new BEFORE INSERT ON bugs WHEN NEW.label_list IS NOT '[]' BEGIN
     SELECT RAISE(ABORT, 'bugs.label_list is a copy of bug_labels: add a new bug''s labels there');
+END;
+
+-- With foreign keys off, labels can outlive their bug or be moved before
+-- it: a bug filed or renumbered onto such labels shows them.
+CREATE TRIGGER bugs_label_list_found AFTER INSERT ON bugs
+WHEN EXISTS (SELECT 1 FROM bug_labels WHERE bug_id = NEW.id) BEGIN
+    UPDATE bugs SET label_list = (
+        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.id ORDER BY label)
+    ) WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER bugs_label_list_renumbered AFTER UPDATE OF id ON bugs WHEN NEW.id IS NOT OLD.id BEGIN
+    UPDATE bugs SET label_list = (
+        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.id ORDER BY label)
+    ) WHERE id = NEW.id;
 END;

@@ -65,6 +65,25 @@ extension SQLiteBugRepositoryTests {
             try await shell("DELETE FROM bug_labels WHERE bug_id = \(typo.id)")
             try await expectInStep("a bug's last label deleted")
             #expect(try await labels(typo.id) == [])
+            // The sqlite3 shell's default: foreign keys off, so labels stay
+            // behind when their bug is renumbered, and a bug can be filed onto them.
+            func shellWithoutForeignKeys(_ sql: String) async throws {
+                try await fixture.database.writeWithoutTransaction { connection in
+                    try connection.execute("PRAGMA foreign_keys = OFF")
+                    defer { try? connection.execute("PRAGMA foreign_keys = ON") }
+                    try connection.execute(sql)
+                }
+            }
+            try await shellWithoutForeignKeys("UPDATE bugs SET id = 1000 WHERE id = \(crash.id)")
+            try await expectInStep("a bug renumbered away from its labels")
+            #expect(try await labels(1000) == [])
+            try await shellWithoutForeignKeys(
+                """
+                INSERT INTO bugs (id, title, status, priority, created_at, updated_at, version)
+                VALUES (\(crash.id), 'Crash again', 'open', 'normal', '2026-11-28T00:00:00Z', '2026-11-28T00:00:00Z', 1)
+                """)
+            try await expectInStep("a bug filed onto labels left behind")
+            #expect(try await labels(crash.id) == ["docs", "storage"])
             try await shell("UPDATE bugs SET title = 'Crash on save', status = 'closed' WHERE id = \(crash.id)")
             try await shell("DELETE FROM bugs WHERE id = \(typo.id)")
             try await expectInStep("a bug retitled, another deleted")
