@@ -15,14 +15,14 @@ extension SQLiteBugRepositoryTests {
     /// "id list" lines in id order.
     static func labelLists(_ database: Database) async throws -> (kept: [String], fresh: [String]) {
         try await database.read { connection in
-            let copied = try connection.query("SELECT id, label_list FROM bugs ORDER BY id") { "\($0.int64(0)) \($0.text(1))" }
-            let table = try connection.query(
+            let kept = try connection.query("SELECT id, label_list FROM bugs ORDER BY id") { "\($0.int64(0)) \($0.text(1))" }
+            let fresh = try connection.query(
                 """
                 SELECT id, (SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = bugs.id ORDER BY label))
                 FROM bugs ORDER BY id
                 """
             ) { "\($0.int64(0)) \($0.text(1))" }
-            return (copied, table)
+            return (kept, fresh)
         }
     }
 
@@ -134,9 +134,9 @@ extension BugsMigrationForwardTests {
                 try connection.execute("INSERT INTO bug_labels (bug_id, label) VALUES (1, 'ui'), (1, 'crash'), (3, 'perf')")
             }
             _ = try await database.migrate(with: try Migrator(service: "bugs", migrations: all))
-            let (copied, table) = try await SQLiteBugRepositoryTests.labelLists(database)
-            #expect(copied == [#"1 ["crash","ui"]"#, "2 []", #"3 ["perf"]"#])
-            #expect(copied == table)
+            let (kept, fresh) = try await SQLiteBugRepositoryTests.labelLists(database)
+            #expect(kept == [#"1 ["crash","ui"]"#, "2 []", #"3 ["perf"]"#])
+            #expect(kept == fresh)
             let found = try await repository.search(try SearchQuery("tuesday"), filter: BugFilter(labels: ["crash"]), offset: 0, limit: 10)
             #expect(found.bugs.map(\.labels) == [["crash", "ui"]])
         }
