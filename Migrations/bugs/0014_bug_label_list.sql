@@ -9,40 +9,35 @@
 -- ["crash","storage"], or [] for none. The triggers below write it after
 -- every change to bug_labels and every renumbering of a bug (the sqlite3
 -- shell runs with foreign keys off unless told otherwise), and refuse any
--- other change to it.
+-- other change to it. What the copy must be is written once, in the view
+-- bug_label_lists: `select * from bug_label_lists where id = 7`.
 ALTER TABLE bugs ADD COLUMN label_list TEXT NOT NULL DEFAULT '[]';
 
-UPDATE bugs SET label_list = (
-    SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = bugs.id ORDER BY label)
-) WHERE id IN (SELECT bug_id FROM bug_labels);
+CREATE VIEW bug_label_lists (id, label_list) AS
+SELECT id, (SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = bugs.id ORDER BY label))
+FROM bugs;
+
+UPDATE bugs SET label_list = (SELECT label_list FROM bug_label_lists WHERE id = bugs.id)
+WHERE id IN (SELECT bug_id FROM bug_labels);
 
 CREATE TRIGGER bug_labels_list_insert AFTER INSERT ON bug_labels BEGIN
-    UPDATE bugs SET label_list = (
-        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.bug_id ORDER BY label)
-    ) WHERE id = NEW.bug_id;
+    UPDATE bugs SET label_list = (SELECT label_list FROM bug_label_lists WHERE id = NEW.bug_id) WHERE id = NEW.bug_id;
 END;
 
 CREATE TRIGGER bug_labels_list_delete AFTER DELETE ON bug_labels BEGIN
-    UPDATE bugs SET label_list = (
-        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = OLD.bug_id ORDER BY label)
-    ) WHERE id = OLD.bug_id;
+    UPDATE bugs SET label_list = (SELECT label_list FROM bug_label_lists WHERE id = OLD.bug_id) WHERE id = OLD.bug_id;
 END;
 
 CREATE TRIGGER bug_labels_list_update AFTER UPDATE ON bug_labels BEGIN
-    UPDATE bugs SET label_list = (
-        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = OLD.bug_id ORDER BY label)
-    ) WHERE id = OLD.bug_id;
-    UPDATE bugs SET label_list = (
-        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.bug_id ORDER BY label)
-    ) WHERE id = NEW.bug_id;
+    UPDATE bugs SET label_list = (SELECT label_list FROM bug_label_lists WHERE id = OLD.bug_id) WHERE id = OLD.bug_id;
+    UPDATE bugs SET label_list = (SELECT label_list FROM bug_label_lists WHERE id = NEW.bug_id) WHERE id = NEW.bug_id;
 END;
 
 -- The copy is only ever what bug_labels holds: a hand edit of it would
--- show labels that no filter finds.
-CREATE TRIGGER bugs_label_list_kept BEFORE UPDATE OF label_list ON bugs
-WHEN NEW.label_list IS NOT (
-    SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.id ORDER BY label)
-) BEGIN
+-- show labels that no filter finds. After the update, so that the row is
+-- at its new id when an edit renumbers it too; ABORT undoes the statement.
+CREATE TRIGGER bugs_label_list_kept AFTER UPDATE OF label_list ON bugs
+WHEN NEW.label_list IS NOT (SELECT label_list FROM bug_label_lists WHERE id = NEW.id) BEGIN
     SELECT RAISE(ABORT, 'bugs.label_list is a copy of bug_labels: change a bug''s labels there');
 END;
 
@@ -54,13 +49,9 @@ END;
 -- it: a bug filed or renumbered onto such labels shows them.
 CREATE TRIGGER bugs_label_list_found AFTER INSERT ON bugs
 WHEN EXISTS (SELECT 1 FROM bug_labels WHERE bug_id = NEW.id) BEGIN
-    UPDATE bugs SET label_list = (
-        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.id ORDER BY label)
-    ) WHERE id = NEW.id;
+    UPDATE bugs SET label_list = (SELECT label_list FROM bug_label_lists WHERE id = NEW.id) WHERE id = NEW.id;
 END;
 
 CREATE TRIGGER bugs_label_list_renumbered AFTER UPDATE OF id ON bugs WHEN NEW.id IS NOT OLD.id BEGIN
-    UPDATE bugs SET label_list = (
-        SELECT json_group_array(label) FROM (SELECT label FROM bug_labels WHERE bug_id = NEW.id ORDER BY label)
-    ) WHERE id = NEW.id;
+    UPDATE bugs SET label_list = (SELECT label_list FROM bug_label_lists WHERE id = NEW.id) WHERE id = NEW.id;
 END;

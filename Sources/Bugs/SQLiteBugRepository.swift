@@ -58,22 +58,18 @@ public struct SQLiteBugRepository: BugRepository {
         var list = list
         return try list.withUTF8 { bytes in
             let (open, close, quote, comma) = (UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "\""), UInt8(ascii: ","))
-            guard bytes.count >= 2, bytes[0] == open, bytes[bytes.count - 1] == close else {
+            guard bytes.count >= 2, bytes.first == open, bytes.last == close else {
                 throw SQLiteError(code: .mismatch, message: "a bug's label_list is not a JSON array")
             }
-            var labels: [String] = []
-            var start = 1
-            while start < bytes.count - 1 {
-                // `start` is at an opening quote; the label runs to the next quote.
-                guard bytes[start] == quote, let end = bytes[(start + 1)..<(bytes.count - 1)].firstIndex(of: quote), end > start + 1,
-                    end + 1 == bytes.count - 1 || (bytes[end + 1] == comma && end + 2 < bytes.count - 1)
-                else {
+            let items = bytes[1..<(bytes.count - 1)]
+            if items.isEmpty { return [] }
+            return try items.split(separator: comma, omittingEmptySubsequences: false).map { item in
+                let label = item.dropFirst().dropLast()
+                guard item.count > 2, item.first == quote, item.last == quote, !label.contains(quote) else {
                     throw SQLiteError(code: .mismatch, message: "a bug's label_list holds something other than labels")
                 }
-                labels.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<end]), as: UTF8.self))
-                start = end + 2
+                return String(decoding: UnsafeBufferPointer(rebasing: label), as: UTF8.self)
             }
-            return labels
         }
     }
 
