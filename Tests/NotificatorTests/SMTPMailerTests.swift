@@ -105,6 +105,68 @@ import Testing
         #expect(server.messages.count == 1 && server.sessionCount == 2)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aServerThatStopsAnsweringIsTemporaryOnceTheCommandTimeoutPasses() async throws {
+        let server = try await TestSMTPServer.start { $0 == 1 ? .noAnswer : .accept }
+        try await withMailer(
+            server,
+            {
+                $0.connections = 1
+                $0.commandTimeout = .seconds(1)
+            }
+        ) { mailer in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let error = await failure { try await mailer.send(mail(1)) }
+            guard case .temporary = error else {
+                Issue.record("expected a temporary failure, got \(String(describing: error))")
+                return
+            }
+            // The deadline closed the connection, not something sooner.
+            #expect(clock.now - started >= .seconds(1))
+            try await mailer.send(mail(2))
+        }
+        await server.stop()
+        #expect(server.messages.map { $0.header("Message-ID") } == ["<bugs.2@bugtracker>"])
+        #expect(server.sessionCount == 2)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aServerThatNeverGreetsIsTemporary() async throws {
+        var options = TestSMTPServer.Options()
+        options.greets = false
+        let server = try await TestSMTPServer.start(options: options)
+        try await withMailer(server, { $0.commandTimeout = .seconds(1) }) { mailer in
+            let error = await failure { try await mailer.send(mail(1)) }
+            guard case .temporary = error else {
+                Issue.record("expected a temporary failure, got \(String(describing: error))")
+                return
+            }
+        }
+        await server.stop()
+        #expect(server.messages.isEmpty && server.commands.isEmpty)
+    }
+
+    @Test func aConnectionIdleBetweenMessagesOutlivesTheCommandTimeout() async throws {
+        // The server owes nothing while idle, so the reply deadline leaves
+        // the connection open; only the idle timeout (10 s) would close it.
+        let server = try await TestSMTPServer.start()
+        try await withMailer(
+            server,
+            {
+                $0.connections = 1
+                $0.commandTimeout = .seconds(1)
+            }
+        ) { mailer in
+            try await mailer.send(mail(1))
+            try await Task.sleep(for: .milliseconds(1_500))
+            try await mailer.send(mail(2))
+        }
+        await server.stop()
+        #expect(server.messages.count == 2)
+        #expect(server.sessionCount == 1)
+    }
+
     @Test func startTLSThenAuthPlain() async throws {
         var options = TestSMTPServer.Options()
         options.offersSTARTTLS = true

@@ -9,13 +9,15 @@ import Synchronization
 /// It speaks ESMTP (PIPELINING, 8BITMIME, SMTPUTF8; STARTTLS and AUTH when
 /// asked to), records every session and every message, and answers the end
 /// of each message as `verdict` says: accept it, refuse it with a 4xx or
-/// 5xx, or drop the connection.
+/// 5xx, drop the connection, or say nothing.
 public final class TestSMTPServer: Sendable {
     /// The answer to the end of a message's DATA.
     public enum Verdict: Sendable, Equatable {
         case accept
         case reply(Int, String)
         case dropConnection
+        /// Say nothing, and keep the connection open.
+        case noAnswer
     }
 
     public struct Options: Sendable {
@@ -27,6 +29,8 @@ public final class TestSMTPServer: Sendable {
         public var refusesEHLO = false
         /// Offer PIPELINING.
         public var pipelining = true
+        /// Send the greeting; a server that does not keeps the client waiting.
+        public var greets = true
         /// Accept this user and password with AUTH PLAIN or LOGIN (offered over TLS only).
         public var credentials: (user: String, password: String)?
 
@@ -204,7 +208,7 @@ private final class SessionHandler: ChannelInboundHandler {
             state.sessions += 1
             return state.sessions
         }
-        reply(context, "220 test.example ESMTP ready")
+        if server.options.greets { reply(context, "220 test.example ESMTP ready") }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -328,6 +332,8 @@ private final class SessionHandler: ChannelInboundHandler {
             reply(context, "\(code) \(text)")
         case .dropConnection:
             context.close(promise: nil)
+        case .noAnswer:
+            break
         }
         mailFrom = nil
         recipients = []

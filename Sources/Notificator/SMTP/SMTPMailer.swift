@@ -98,7 +98,7 @@ public final class SMTPMailer: Mailer, Service {
         }
     }
 
-    private func connect(recording recorder: FirstErrorRecorder) async throws -> NIOAsyncChannel<SMTPReply, ByteBuffer> {
+    private func connect(recording recorder: FirstErrorRecorder) async throws -> NIOAsyncChannel<SMTPReply, SMTPCommands> {
         let configuration = self.configuration
         var sslContext: NIOSSLContext?
         if configuration.security == .tls {
@@ -120,8 +120,9 @@ public final class SMTPMailer: Mailer, Service {
                         )
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(SMTPReplyDeadline(timeout: timeout))
                     try channel.pipeline.syncOperations.addHandler(recorder)
-                    return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<SMTPReply, SMTPCommands>(wrappingChannelSynchronously: channel)
                 }
             }
     }

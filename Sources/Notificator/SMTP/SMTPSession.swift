@@ -7,13 +7,14 @@ import NIOSSL
 /// only, then messages, each with MAIL, RCPT and DATA (pipelined when the
 /// server offers PIPELINING), and QUIT.
 ///
-/// Every wait for a reply is bounded: past `timeout` the connection is
-/// closed, which ends the wait with an error.
+/// Every wait for a reply is bounded: the connection's `SMTPReplyDeadline`
+/// closes it when the server owes a reply past `commandTimeout`, which ends
+/// the wait with an error.
 ///
 /// Lives inside one task's `executeThenClose`, so it is not `Sendable`.
 final class SMTPSession {
     private var replies: NIOAsyncChannelInboundStream<SMTPReply>.AsyncIterator
-    private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let writer: NIOAsyncChannelOutboundWriter<SMTPCommands>
     private let channel: any Channel
     private let configuration: SMTPConfiguration
     private(set) var isTLS: Bool
@@ -22,7 +23,7 @@ final class SMTPSession {
 
     init(
         replies: NIOAsyncChannelInboundStream<SMTPReply>,
-        writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        writer: NIOAsyncChannelOutboundWriter<SMTPCommands>,
         channel: any Channel,
         configuration: SMTPConfiguration
     ) {
@@ -137,7 +138,7 @@ final class SMTPSession {
 
         let replies: [SMTPReply]
         if extensions.contains("PIPELINING") {
-            try await write([mailFrom, rcptTo, "DATA"])
+            try await write([mailFrom, rcptTo, "DATA"], replies: 3)
             replies = [try await read(), try await read(), try await read()]
         } else {
             var sequential: [SMTPReply] = []
@@ -154,7 +155,7 @@ final class SMTPSession {
         }) {
             if replies.count == 3 && replies[2].code == 354 {
                 // DATA was accepted after all: end the empty message.
-                try await write(["."])
+                try await write(["."], replies: 1)
                 _ = try await read()
             }
             try await reset()
@@ -162,7 +163,11 @@ final class SMTPSession {
         }
         var body = ByteBuffer(bytes: Self.dotStuffed(message))
         body.writeString(".\r\n")
-        try await writer.write(body)
+        do {
+            try await writer.write(SMTPCommands(bytes: body, replies: 1))
+        } catch {
+            throw ConnectionLost(reason: "the connection closed while writing: \(error)", underlying: error)
+        }
         let accepted = try await read()
         guard accepted.code == 250 else {
             try await reset()
@@ -195,30 +200,25 @@ final class SMTPSession {
     // MARK: The wire
 
     private func command(_ line: String) async throws -> SMTPReply {
-        try await write([line])
+        try await write([line], replies: 1)
         return try await read()
     }
 
-    private func write(_ lines: [String]) async throws {
+    private func write(_ lines: [String], replies: Int) async throws {
         var buffer = ByteBuffer()
         for line in lines {
             buffer.writeString(line)
             buffer.writeString("\r\n")
         }
         do {
-            try await writer.write(buffer)
+            try await writer.write(SMTPCommands(bytes: buffer, replies: replies))
         } catch {
             throw ConnectionLost(reason: "the connection closed while writing: \(error)", underlying: error)
         }
     }
 
     private func read() async throws -> SMTPReply {
-        // Past the timeout the channel is closed, which ends the wait.
-        let channel = self.channel
-        let timeout = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(configuration.commandTimeout / .nanoseconds(1)))) {
-            channel.close(promise: nil)
-        }
-        defer { timeout.cancel() }
+        // Past the timeout SMTPReplyDeadline closes the channel, which ends the wait.
         do {
             guard let reply = try await replies.next() else {
                 throw ConnectionLost(reason: "the server closed the connection or did not answer in time")
