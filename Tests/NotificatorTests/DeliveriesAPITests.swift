@@ -165,6 +165,34 @@ final class RecordingMailer: Mailer {
         #expect(wakeup.sleeperCount == 0 && wakeup.leftoverCount == 0)
     }
 
+    @Test func aSleepWithoutTimerKeepsAnEarlierWakeupAndEndsWhenWoken() async {
+        let wakeup = Wakeup()
+        wakeup.wake()
+        await wakeup.sleep()
+        #expect(!wakeup.hasPendingWake)
+        let sleeper = Task { await wakeup.sleep() }
+        while wakeup.sleeperCount == 0 { await Task.yield() }
+        wakeup.wake()
+        await sleeper.value
+        #expect(wakeup.sleeperCount == 0 && !wakeup.hasPendingWake)
+    }
+
+    @Test func aSleepWithoutTimerEndsWhenCancelledBeforeOrDuringItAndLeavesNothingBehind() async {
+        let wakeup = Wakeup()
+        let during = Task { await wakeup.sleep() }
+        while wakeup.sleeperCount == 0 { await Task.yield() }
+        during.cancel()
+        await during.value
+        let before = Task {
+            // Cancelled before it sleeps: it must not wait for a wake-up.
+            while !Task.isCancelled { await Task.yield() }
+            await wakeup.sleep()
+        }
+        before.cancel()
+        await before.value
+        #expect(wakeup.sleeperCount == 0 && wakeup.leftoverCount == 0)
+    }
+
     @Test func idleTimeoutsLeaveNoAbandonedWaitBehind() async {
         let board = JobBoard<Int>()
         for _ in 0..<20 {

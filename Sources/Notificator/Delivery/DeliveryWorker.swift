@@ -59,6 +59,9 @@ public struct DeliveryWorker: Service {
 
     public func run() async throws {
         let inFlight = InFlight()
+        // Woken by each finishing send, for the wait while every slot is
+        // busy: new deliveries (the shared `wakeup`) cannot end that wait.
+        let slotFreed = Wakeup()
         // Due deliveries are fetched a batch at a time into `waiting`, and
         // started as sends finish: one query per batch, not one per send.
         var waiting: [Delivery] = []
@@ -87,15 +90,21 @@ public struct DeliveryWorker: Service {
                     group.addTask {
                         await attempt(delivery)
                         inFlight.ids.withLock { _ = $0.remove(delivery.id) }
+                        slotFreed.wake()
                         wakeup.wake()
                     }
                 }
                 if fetchedNone {
                     await sleepUntilDue()
                 } else if !waiting.isEmpty {
-                    // Every slot is busy: a finishing send wakes us.
-                    let wakeup = self.wakeup
-                    await cancelWhenGracefulShutdown { await wakeup.sleep(for: .seconds(5)) }
+                    // Every slot is busy: a finishing send wakes us, so this
+                    // wait needs no timer, and shutdown wakes it rather than
+                    // a task watching for it. It comes once per mail sent.
+                    await withGracefulShutdownHandler {
+                        await slotFreed.sleep()
+                    } onGracefulShutdown: {
+                        slotFreed.wake()
+                    }
                 }
             }
         }

@@ -57,6 +57,19 @@ public final class Wakeup: Sendable {
         _ = state.withLock { $0.cancelled.remove(token) }
     }
 
+    /// Sleeps until woken or the task is cancelled, with no timer: for a
+    /// wait that a wake-up always ends. Cheaper than `sleep(for:)`, which
+    /// needs two child tasks and a timer, enough to show in a mail's cost.
+    public func sleep() async {
+        let token = state.withLock { state in
+            defer { state.nextToken += 1 }
+            return state.nextToken
+        }
+        await waitForWake(token: token)
+        // A cancellation that came after the wake-up left its mark.
+        _ = state.withLock { $0.cancelled.remove(token) }
+    }
+
     private func waitForWake(token: UInt64) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
