@@ -163,11 +163,7 @@ final class SMTPSession {
         }
         var body = ByteBuffer(bytes: Self.dotStuffed(message))
         body.writeString(".\r\n")
-        do {
-            try await writer.write(SMTPCommands(bytes: body, replies: 1))
-        } catch {
-            throw ConnectionLost(reason: "the connection closed while writing: \(error)", underlying: error)
-        }
+        try await write(SMTPCommands(bytes: body, replies: 1))
         let accepted = try await read()
         guard accepted.code == 250 else {
             try await reset()
@@ -210,8 +206,12 @@ final class SMTPSession {
             buffer.writeString(line)
             buffer.writeString("\r\n")
         }
+        try await write(SMTPCommands(bytes: buffer, replies: replies))
+    }
+
+    private func write(_ commands: SMTPCommands) async throws {
         do {
-            try await writer.write(SMTPCommands(bytes: buffer, replies: replies))
+            try await writer.write(commands)
         } catch {
             throw ConnectionLost(reason: "the connection closed while writing: \(error)", underlying: error)
         }
