@@ -66,7 +66,7 @@ public final class HTTPUsersClient: UsersClient {
     }
 
     private func fetchWithOneRetry(id: Int64, identity: OutgoingRequestIdentity) async throws -> UserReference? {
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(callTimeout / .nanoseconds(1)))
+        let deadline = NIODeadline.now() + TimeAmount(callTimeout)
         do {
             return try await fetch(id: id, identity: identity, deadline: deadline)
         } catch let error where Self.isConnectionFailure(error) && NIODeadline.now() < deadline {

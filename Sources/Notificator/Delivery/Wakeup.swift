@@ -42,31 +42,32 @@ public final class Wakeup: Sendable {
 
     /// Sleeps until woken, `timeout` passes, or the task is cancelled.
     public func sleep(for timeout: Duration) async {
-        let token = state.withLock { state in
-            defer { state.nextToken += 1 }
-            return state.nextToken
+        await sleeping { token in
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.waitForWake(token: token) }
+                group.addTask { try? await Task.sleep(for: timeout) }
+                await group.next()
+                group.cancelAll()
+            }
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForWake(token: token) }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
-        // Both tasks are done: a cancellation that came after the wake-up
-        // left its mark, which nothing will read.
-        _ = state.withLock { $0.cancelled.remove(token) }
     }
 
     /// Sleeps until woken or the task is cancelled, with no timer: for a
     /// wait that a wake-up always ends. Cheaper than `sleep(for:)`, which
     /// needs two child tasks and a timer, enough to show in a mail's cost.
     public func sleep() async {
+        await sleeping { token in await waitForWake(token: token) }
+    }
+
+    /// Runs `wait` with a token of its own. Once `wait` is done, a
+    /// cancellation that came after the wake-up has left its mark, which
+    /// nothing will read: it is cleared here.
+    private func sleeping(_ wait: (UInt64) async -> Void) async {
         let token = state.withLock { state in
             defer { state.nextToken += 1 }
             return state.nextToken
         }
-        await waitForWake(token: token)
-        // A cancellation that came after the wake-up left its mark.
+        await wait(token)
         _ = state.withLock { $0.cancelled.remove(token) }
     }
 

@@ -109,7 +109,7 @@ public final class SMTPMailer: Mailer, Service {
         let context = sslContext
         let timeout = configuration.commandTimeout
         return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(Int64(timeout / .nanoseconds(1))))
+            .connectTimeout(TimeAmount(timeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {

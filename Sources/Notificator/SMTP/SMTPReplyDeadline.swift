@@ -34,7 +34,7 @@ final class SMTPReplyDeadline: ChannelDuplexHandler {
     private var check: Scheduled<Void>?
 
     init(timeout: Duration) {
-        self.timeout = .nanoseconds(Int64(timeout / .nanoseconds(1)))
+        self.timeout = TimeAmount(timeout)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
