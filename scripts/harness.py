@@ -8,6 +8,7 @@ assumes a fixed port is free.
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,11 +20,40 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _ports_below_the_ephemeral_range():
+    """The 8,000 ports below the kernel's ephemeral range, none below 10,000
+    (clear of the well-known ports and of the services' own, 8080 and 88xx),
+    as the Swift tests' `unusedPort()` takes them."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as text:
+            ephemeral_low = int(text.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    high = max(ephemeral_low, 11_000)
+    return range(max(10_000, high - 8_000), high)
+
+
+_PORTS = _ports_below_the_ephemeral_range()
+_next_port = random.randrange(len(_PORTS))
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on right now, never the
+    same one twice in a run. It comes from below the ephemeral range: a port
+    the kernel hands out for port 0 can be taken, before the service binds
+    it, as the local end of any outgoing connection (the services call each
+    other), and two such picks can repeat."""
+    global _next_port
+    for _ in range(len(_PORTS)):
+        port = _PORTS[_next_port % len(_PORTS)]
+        _next_port += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def port_taken(port):
@@ -58,6 +88,7 @@ class Processes:
     def start(self, argv, log=None, env=None, cwd=None, stdout=None):
         process = subprocess.Popen(argv, stdout=stdout if stdout is not None else (log or subprocess.DEVNULL),
                                    stderr=subprocess.STDOUT if (log or stdout) else subprocess.DEVNULL, env=env, cwd=cwd)
+        process.log_path = getattr(log, "name", None) if log else None
         self.started.append(process)
         return process
 
@@ -75,7 +106,8 @@ def wait_ready(url, timeout=30, process=None, describe=None):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{describe or url}: the process exited {process.returncode} before it was ready")
+            raise RuntimeError(f"{describe or url}: the process exited {process.returncode} before it was ready"
+                               + _log_tail(process))
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
@@ -84,6 +116,20 @@ def wait_ready(url, timeout=30, process=None, describe=None):
             pass
         time.sleep(0.05)
     raise TimeoutError(f"{describe or url} never became ready")
+
+
+def _log_tail(process, lines=20):
+    """The last lines of the log `Processes.start` gave `process`, so that a
+    failed start says why (the log's folder is often removed right after)."""
+    path = getattr(process, "log_path", None)
+    if not path:
+        return ""
+    try:
+        with open(path, errors="replace") as log:
+            tail = log.readlines()[-lines:]
+    except OSError:
+        return ""
+    return "; its log ends:\n" + "".join(tail) if tail else ""
 
 
 def stop(*processes, timeout=30):
