@@ -6,6 +6,7 @@ puts this folder on sys.path). Every port comes from free_port(): nothing here
 assumes a fixed port is free.
 """
 
+import itertools
 import json
 import os
 import random
@@ -34,7 +35,8 @@ def _ports_below_the_ephemeral_range():
 
 
 _PORTS = _ports_below_the_ephemeral_range()
-_next_port = random.randrange(len(_PORTS))
+# In turn from a random start, so that two runs rarely begin on the same port.
+_turns = itertools.count(random.randrange(len(_PORTS)))
 
 
 def free_port():
@@ -43,10 +45,8 @@ def free_port():
     the kernel hands out for port 0 can be taken, before the service binds
     it, as the local end of any outgoing connection (the services call each
     other), and two such picks can repeat."""
-    global _next_port
     for _ in range(len(_PORTS)):
-        port = _PORTS[_next_port % len(_PORTS)]
-        _next_port += 1
+        port = _PORTS[next(_turns) % len(_PORTS)]
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -88,7 +88,7 @@ class Processes:
     def start(self, argv, log=None, env=None, cwd=None, stdout=None):
         process = subprocess.Popen(argv, stdout=stdout if stdout is not None else (log or subprocess.DEVNULL),
                                    stderr=subprocess.STDOUT if (log or stdout) else subprocess.DEVNULL, env=env, cwd=cwd)
-        process.log_path = getattr(log, "name", None) if log else None
+        process.log_path = getattr(log, "name", None)
         self.started.append(process)
         return process
 
