@@ -17,6 +17,11 @@ import Testing
         String(decoding: MessageComposer.compose(mail, lineEnding: ending, allow8bit: allow8bit), as: UTF8.self)
     }
 
+    /// Everything after the blank line that ends the headers.
+    func bodyText(of message: String) -> Substring? {
+        message.range(of: "\r\n\r\n").map { message[$0.upperBound...] }
+    }
+
     func headers(_ message: String) -> [String] {
         message.components(separatedBy: "\r\n\r\n")[0].components(separatedBy: "\r\n")
     }
@@ -113,6 +118,22 @@ import Testing
         #expect(headers(text(mail(body: "Grüße"))).contains("Content-Transfer-Encoding: 8bit"))
         #expect(headers(text(mail(body: "Grüße"), allow8bit: false)).contains("Content-Transfer-Encoding: quoted-printable"))
         #expect(headers(text(mail(body: "plain"))).contains("Content-Transfer-Encoding: 7bit"))
+    }
+
+    @Test func everyLineBreakEndsALineEvenBeforeACombiningMark() {
+        // A mark after a break once hid the break from the split: a bare CR
+        // reached the message, or a CRLF became two lines.
+        let body = "one\r\n\u{301}two\r\u{301}three\n\u{301}four\r\rfive"
+        let wire = MessageComposer.compose(mail(body: body), lineEnding: .crlf)
+        let crlf = text(mail(body: body))
+        #expect(bodyText(of: crlf) == "one\r\n\u{301}two\r\n\u{301}three\r\n\u{301}four\r\n\r\nfive\r\n")
+        #expect(wire.indices.allSatisfy { wire[$0] != 0x0D || (wire.index(after: $0) < wire.endIndex && wire[$0 + 1] == 0x0A) })
+        #expect(!text(mail(body: body), .lf).contains("\r"))
+    }
+
+    @Test func quotedPrintableEncodesTheBytesItMust() {
+        let message = text(mail(body: "Grüße = a\t\nend \n"), allow8bit: false)
+        #expect(bodyText(of: message) == "Gr=C3=BC=C3=9Fe =3D a=09\r\nend=20\r\n\r\n")
     }
 
     @Test func maildirFilesUseLF() {

@@ -182,6 +182,12 @@ final class SMTPSession {
 
     /// A leading "." on a line gets another, so it is not read as the end.
     static func dotStuffed(_ message: [UInt8]) -> [UInt8] {
+        let dot = UInt8(ascii: ".")
+        let newline = UInt8(ascii: "\n")
+        // Most messages have no such line: no copy for them.
+        guard message.first == dot || zip(message, message.dropFirst()).contains(where: { $0 == newline && $1 == dot }) else {
+            return message
+        }
         var output: [UInt8] = []
         output.reserveCapacity(message.count + 16)
         var atLineStart = true
