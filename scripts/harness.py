@@ -56,12 +56,6 @@ def free_port():
     raise RuntimeError("no free port below the ephemeral range")
 
 
-def port_taken(port):
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 def build(configuration="debug", products=("bugtracker", "bugtracker-migrate")):
     """Builds `products` and returns the folder holding them."""
     for product in products:

@@ -42,23 +42,16 @@ public enum MessageComposer {
         let ending: [UInt8] = lineEnding == .crlf ? [0x0D, 0x0A] : [0x0A]
         var message: [UInt8] = []
         message.reserveCapacity(body.count + body.count / 8 + 512)
-        for header in headers {
-            for line in fold(header) {
-                message += line.utf8
-                message += ending
-            }
+        func append(line: some Sequence<UInt8>) {
+            message += line
+            message += ending
         }
-        message += ending
+        for header in headers { fold(header).forEach { append(line: $0.utf8) } }
+        append(line: [])
         if encoding == "quoted-printable" {
-            for line in quotedPrintable(bodyLines) {
-                message += line
-                message += ending
-            }
+            quotedPrintable(bodyLines).forEach { append(line: $0) }
         } else {
-            for line in bodyLines {
-                message += line
-                message += ending
-            }
+            bodyLines.forEach { append(line: $0) }
         }
         return message
     }
