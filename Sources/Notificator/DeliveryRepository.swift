@@ -10,10 +10,11 @@ public protocol DeliveryRepository: Sendable {
     func ingest(_ messages: [OutboxMessage], from source: String, upTo lastID: Int64) async throws -> Int
     /// Queues `mail`, given directly rather than taken from an outbox (over
     /// gRPC), as a pending delivery from `DirectMail.source`, numbered after
-    /// the last one from there. With an idempotency key already used for the
-    /// same mail, the delivery stored then is answered and nothing is added;
-    /// for a different mail it throws `DeliveryRepositoryError.idempotencyKeyReused`.
-    func enqueue(_ mail: DirectMail) async throws -> (delivery: Delivery, created: Bool)
+    /// the last one from there, and answers its id. With an idempotency key
+    /// already used for the same mail, the id of the delivery stored then is
+    /// answered and nothing is added; for a different mail it throws
+    /// `DeliveryRepositoryError.idempotencyKeyReused`.
+    func enqueue(_ mail: DirectMail) async throws -> (id: Int64, created: Bool)
     /// Up to `limit` pending deliveries due at `time`, soonest due first,
     /// leaving out `excluded` (those being sent).
     func due(at time: Timestamp, limit: Int, excluding excluded: Set<Int64>) async throws -> [Delivery]

@@ -294,7 +294,7 @@ final class Flag: Sendable {
 /// Deliveries on a disk that is full: every call fails as SQLite does then.
 struct FullDiskDeliveries: DeliveryRepository {
     var full: SQLiteError { SQLiteError(code: .full, message: "database or disk is full") }
-    func enqueue(_ mail: DirectMail) async throws -> (delivery: Delivery, created: Bool) { throw full }
+    func enqueue(_ mail: DirectMail) async throws -> (id: Int64, created: Bool) { throw full }
     func ingest(_ messages: [OutboxMessage], from source: String, upTo lastID: Int64) async throws -> Int { throw full }
     func due(at time: Timestamp, limit: Int, excluding excluded: Set<Int64>) async throws -> [Delivery] { throw full }
     func nextDueTime(after time: Timestamp) async throws -> Timestamp? { throw full }

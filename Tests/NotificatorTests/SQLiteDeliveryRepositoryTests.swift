@@ -48,8 +48,9 @@ import W3CTraceContext
             let direct = try await RequestScope.$identity.withValue(call) {
                 try await repository.enqueue(DirectMail(recipient: "bob@example.com", subject: "Hi", body: "Hello"))
             }
-            #expect(direct.delivery.traceparent == call.trace.traceParentHeaderValue)
-            #expect(direct.delivery.traceparent?.hasPrefix("00-0af7651916cd43dd8448eb211c80319c-") == true)
+            let stored = try #require(try await repository.get(id: direct.id))
+            #expect(stored.traceparent == call.trace.traceParentHeaderValue)
+            #expect(stored.traceparent?.hasPrefix("00-0af7651916cd43dd8448eb211c80319c-") == true)
         }
     }
 

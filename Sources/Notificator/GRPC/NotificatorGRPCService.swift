@@ -25,7 +25,7 @@ struct NotificatorGRPCService: Bugtracker_Notificator_V1_Notificator.SimpleServi
         } catch let error as FieldError {
             throw RPCError(code: .invalidArgument, message: error.description)
         }
-        let (delivery, created) = try await storage {
+        let (id, created) = try await storage {
             do {
                 return try await deliveries.enqueue(mail)
             } catch DeliveryRepositoryError.idempotencyKeyReused {
@@ -34,9 +34,9 @@ struct NotificatorGRPCService: Bugtracker_Notificator_V1_Notificator.SimpleServi
         }
         if created {
             wakeup.wake()
-            logger.info("mail queued over gRPC", metadata: ["delivery_id": "\(delivery.id)"])
+            logger.info("mail queued over gRPC", metadata: ["delivery_id": "\(id)"])
         }
-        return .with { $0.id = delivery.id }
+        return .with { $0.id = id }
     }
 
     func getDelivery(
