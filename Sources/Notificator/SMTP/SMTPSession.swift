@@ -192,9 +192,9 @@ final class SMTPSession {
         output.reserveCapacity(message.count + 16)
         var atLineStart = true
         for byte in message {
-            if atLineStart && byte == UInt8(ascii: ".") { output.append(byte) }
+            if atLineStart && byte == dot { output.append(byte) }
             output.append(byte)
-            atLineStart = byte == UInt8(ascii: "\n")
+            atLineStart = byte == newline
         }
         return output
     }
